@@ -1,0 +1,34 @@
+"""FastAPI application assembly: routers live in the areas, auth and errors live here."""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
+
+from backroom import __version__
+from backroom.api import problems
+from backroom.api.auth import Principal
+from backroom.api.deps import current_principal
+from backroom.db.engine import make_engine
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    from backroom.catalog.api import router as catalog_router
+    from backroom.inventory.api import router as inventory_router
+    from backroom.web.app import mount as mount_web
+
+    app = FastAPI(title="Backroom", version=__version__,
+                  description="Operations platform for online stores. Every route needs "
+                              "'Authorization: Bearer <token>' (see `backroom token create`).")
+    app.state.engine = engine or make_engine()
+    problems.install(app)
+
+    @app.get("/api/v1/me", tags=["auth"])
+    def me(principal: Principal = Depends(current_principal)) -> dict[str, object]:
+        """Who the presented token belongs to."""
+        return {"id": principal.token_id, "name": principal.name, "role": principal.role}
+
+    app.include_router(catalog_router, prefix="/api/v1")
+    app.include_router(inventory_router, prefix="/api/v1")
+    mount_web(app)
+    return app

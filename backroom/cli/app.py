@@ -1,0 +1,38 @@
+"""The ``backroom`` command: assembly of the area command groups plus init/serve/audit/bench."""
+
+from __future__ import annotations
+
+import typer
+
+from backroom.cli import admin
+from backroom.cli.common import JsonOption
+
+app = typer.Typer(name="backroom", no_args_is_help=True, add_completion=False,
+                  help="Backroom: everything behind 'Buy'. Database: ./backroom.db unless "
+                       "BACKROOM_DATABASE_URL names another (sqlite:///FILE or "
+                       "postgresql+psycopg://USER@HOST/DB).")
+
+
+def _register() -> None:
+    from backroom.catalog.cli import app as products_app
+    from backroom.inventory.cli import app as stock_app
+    from backroom.inventory.cli_locations import app as locations_app
+
+    app.command("init")(admin.init)
+    app.command("serve")(admin.serve)
+    app.command("audit")(admin.audit)
+    app.command("bench")(admin.bench)
+    app.add_typer(admin.token_app, name="token")
+    app.add_typer(products_app, name="products")
+    app.add_typer(locations_app, name="locations")
+    app.add_typer(stock_app, name="stock")
+
+
+_register()
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["JsonOption", "app", "main"]

@@ -1,0 +1,31 @@
+"""Settings from the environment (prefix ``BACKROOM_``); secrets never logged."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BACKROOM_", env_file=None, extra="ignore")
+
+    database_url: str = Field(default="sqlite:///./backroom.db",
+                              description="SQLite file or postgresql+psycopg:// URL")
+    base_currency: str = Field(default="USD", min_length=3, max_length=3)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    pool_size: int = Field(default=10, ge=1)
+    secret_key: SecretStr = Field(default=SecretStr(""),
+                                  description="signs dashboard cookies; generated per DB if empty")
+
+    def safe_database_url(self) -> str:
+        """The URL with any password masked, for printing."""
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,14 @@
+"""Imports every area's tables so ``Base.metadata`` is complete (for Alembic and tests)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+
+def metadata() -> MetaData:
+    from backroom.catalog import tables as _catalog  # noqa: F401
+    from backroom.db import tables as _shared  # noqa: F401
+    from backroom.db.base import Base
+    from backroom.inventory import tables as _inventory  # noqa: F401
+
+    return Base.metadata

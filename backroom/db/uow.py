@@ -1,0 +1,53 @@
+"""Unit of work: one transaction per use case, re-entrant so callers can compose use cases.
+
+``with uow.transaction() as conn`` opens a transaction, or joins the one already open on this
+unit of work; only the outermost block commits. Services take a ``UnitOfWork`` and never commit
+on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+from backroom.db.engine import make_engine
+
+
+class UnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+
+    @classmethod
+    def from_url(cls, url: str | None = None) -> UnitOfWork:
+        return cls(make_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self.engine.connect() as conn:
+            self._conn = conn
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                self._conn = None
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for queries; joins an open transaction if there is one."""
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(readonly=True)
+            yield conn
+            conn.rollback()
