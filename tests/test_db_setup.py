@@ -34,10 +34,9 @@ def test_uow_rolls_back_everything_when_block_raises(uow: UnitOfWork) -> None:
 
 
 def test_nested_transactions_commit_once_when_outer_block_ends(uow: UnitOfWork) -> None:
-    with uow.transaction() as outer:
-        with uow.transaction() as inner:
-            assert inner is outer
-            inner.execute(text("INSERT INTO app_settings (key, value) VALUES ('b', '2')"))
+    with uow.transaction() as outer, uow.transaction() as inner:
+        assert inner is outer
+        inner.execute(text("INSERT INTO app_settings (key, value) VALUES ('b', '2')"))
     with uow.read() as conn:
         assert conn.execute(text("SELECT value FROM app_settings")).scalar_one() == "2"
 

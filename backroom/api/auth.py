@@ -15,9 +15,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from backroom.core import clock
 from backroom.core.errors import Forbidden, Unauthorized, ValidationFailed
-from backroom.db.tables import ApiToken
+from backroom.db.tables import API_TOKENS
 
-TOKEN_PREFIX = "brk_"
+TOKEN_PREFIX = "brk_"  # noqa: S105 - a public marker, not a secret
 
 # permission -> roles that hold it. "admin" holds everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -58,9 +58,9 @@ def create_token(conn: Connection, role: str, name: str) -> tuple[int, str]:
     if role not in ROLES:
         raise ValidationFailed.single("role", role, f"must be one of {', '.join(ROLES)}")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    result = conn.execute(insert(ApiToken.__table__).values(
+    result = conn.execute(insert(API_TOKENS).values(
         name=name or role, role=role, prefix=secret[:12], token_hash=hash_token(secret),
-        created_at=clock.now()).returning(ApiToken.__table__.c.id))
+        created_at=clock.now()).returning(API_TOKENS.c.id))
     return int(result.scalar_one()), secret
 
 
@@ -68,7 +68,7 @@ def authenticate(conn: Connection, secret: str | None) -> Principal:
     """The principal for a presented secret, or ``Unauthorized``."""
     if not secret:
         raise Unauthorized("missing bearer token: send 'Authorization: Bearer <token>'")
-    t = ApiToken.__table__.c
+    t = API_TOKENS.c
     row = conn.execute(select(t.id, t.name, t.role, t.revoked_at)
                        .where(t.token_hash == hash_token(secret))).first()
     if row is None or row.revoked_at is not None:
@@ -77,8 +77,8 @@ def authenticate(conn: Connection, secret: str | None) -> Principal:
 
 
 def revoke_token(conn: Connection, token_id: int) -> bool:
-    t = ApiToken.__table__.c
-    result = conn.execute(update(ApiToken.__table__).where(t.id == token_id,
+    t = API_TOKENS.c
+    result = conn.execute(update(API_TOKENS).where(t.id == token_id,
                                                            t.revoked_at.is_(None))
                           .values(revoked_at=clock.now()))
     return result.rowcount == 1

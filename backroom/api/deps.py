@@ -25,11 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from backroom.api.auth import Principal, authenticate
 from backroom.core import clock
 from backroom.core.errors import Unauthorized, ValidationFailed
-from backroom.db.tables import IdempotencyRecord
+from backroom.db.tables import IDEMPOTENCY
 from backroom.db.uow import UnitOfWork
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEM = IdempotencyRecord.__table__
+_IDEM = IDEMPOTENCY
 _PENDING = 0
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime
+from backroom.db.base import Base, UTCDateTime, table_of
 
 
 class Product(Base):
@@ -65,3 +65,7 @@ class Barcode(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"),
                                             index=True)
     packaging: Mapped[str] = mapped_column(String(20), default="each")
+
+PRODUCTS = table_of(Product)
+PACKAGINGS = table_of(Packaging)
+BARCODES = table_of(Barcode)

@@ -110,9 +110,9 @@ def token_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """List tokens (never their secrets)."""
     from sqlalchemy import select
 
-    from backroom.db.tables import ApiToken
+    from backroom.db.tables import API_TOKENS
 
-    t = ApiToken.__table__.c
+    t = API_TOKENS.c
     with handle_errors(as_json), get_uow().read() as conn:
         rows = conn.execute(select(t.id, t.name, t.role, t.prefix, t.created_at, t.revoked_at)
                             .order_by(t.id)).all()

@@ -26,7 +26,7 @@ class DomainEvent:
 
 def record(conn: Connection, events: Iterable[DomainEvent]) -> None:
     """Append ``events`` to the outbox on ``conn`` (inside the caller's transaction)."""
-    from backroom.db.tables import OutboxEvent
+    from backroom.db.tables import OUTBOX
 
     at = clock.now()
     rows = [
@@ -35,4 +35,4 @@ def record(conn: Connection, events: Iterable[DomainEvent]) -> None:
         for e in events
     ]
     if rows:
-        conn.execute(insert(OutboxEvent.__table__), rows)
+        conn.execute(insert(OUTBOX), rows)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime
+from backroom.db.base import Base, UTCDateTime, table_of
 
 
 class OutboxEvent(Base):
@@ -66,3 +66,8 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+OUTBOX = table_of(OutboxEvent)
+API_TOKENS = table_of(ApiToken)
+IDEMPOTENCY = table_of(IdempotencyRecord)
+APP_SETTINGS = table_of(AppSetting)

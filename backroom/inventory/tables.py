@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime
+from backroom.db.base import Base, UTCDateTime, table_of
 
 BigId = BigInteger().with_variant(Integer, "sqlite")
 
@@ -257,3 +257,16 @@ class TransferLine(Base):
     lot_id: Mapped[int] = mapped_column(Integer, default=0)
     qty: Mapped[int] = mapped_column(Integer)
     received_qty: Mapped[int] = mapped_column(Integer, default=0)
+
+WAREHOUSES = table_of(Warehouse)
+LOCATIONS = table_of(Location)
+LOTS = table_of(Lot)
+MOVES = table_of(StockMove)
+LEVELS = table_of(StockLevel)
+POSITIONS = table_of(StockPosition)
+SETTINGS = table_of(StockSetting)
+RESERVATIONS = table_of(Reservation)
+LAYERS = table_of(CostLayer)
+CONSUMPTIONS = table_of(LayerConsumption)
+TRANSFERS = table_of(Transfer)
+TRANSFER_LINES = table_of(TransferLine)
