@@ -47,11 +47,11 @@ def test_done_moves_cannot_be_deleted_when_ledger_is_append_only(uow: UnitOfWork
                           "created_at, updated_at) VALUES ('X', 'x', '', 'none', true, "
                           ":t, :t)"), {"t": "2026-01-01 00:00:00"})
         conn.execute(text("INSERT INTO locations (code, kind, physical, name, zone, active) "
-                          "VALUES ('A', 'supplier', false, '', '', true), "
-                          "('B', 'loss', false, '', '', true)"))
+                          "VALUES ('A', 'storage', false, '', '', true), "
+                          "('B', 'storage', false, '', '', true)"))
         conn.execute(text("INSERT INTO stock_moves (sku_id, lot_id, qty, from_location_id, "
                           "to_location_id, state, reason, reference, note, created_at) VALUES "
-                          "(1, 0, 1, 1, 2, 'done', 'test', '', '', :t)"),
+                          "(1, 0, 1, 6, 7, 'done', 'test', '', '', :t)"),
                      {"t": "2026-01-01 00:00:00"})
     for stmt in ("DELETE FROM stock_moves", "UPDATE stock_moves SET qty = 5"):
         try:

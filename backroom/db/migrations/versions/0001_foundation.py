@@ -62,12 +62,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_layer_consumptions")),
     )
     with op.batch_alter_table("layer_consumptions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_layer_consumptions_layer_id"), ["layer_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_layer_consumptions_move_id"), ["move_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_layer_consumptions_layer_id"), ["layer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_layer_consumptions_move_id"), ["move_id"], unique=False)
 
     op.create_table(
         "outbox_events",
@@ -100,15 +96,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "tracking IN ('none', 'lot', 'serial')", name=op.f("ck_products_tracking_known")
-        ),
-        sa.CheckConstraint(
-            "height_mm IS NULL OR height_mm > 0", name=op.f("ck_products_height_positive")
-        ),
-        sa.CheckConstraint(
-            "length_mm IS NULL OR length_mm > 0", name=op.f("ck_products_length_positive")
-        ),
+        sa.CheckConstraint("tracking IN ('none', 'lot', 'serial')", name=op.f("ck_products_tracking_known")),
+        sa.CheckConstraint("height_mm IS NULL OR height_mm > 0", name=op.f("ck_products_height_positive")),
+        sa.CheckConstraint("length_mm IS NULL OR length_mm > 0", name=op.f("ck_products_length_positive")),
         sa.CheckConstraint(
             "shelf_life_days IS NULL OR shelf_life_days > 0",
             name=op.f("ck_products_shelf_life_pos"),
@@ -117,12 +107,8 @@ def upgrade() -> None:
             "standard_cost_minor IS NULL OR standard_cost_minor >= 0",
             name=op.f("ck_products_standard_cost_not_negative"),
         ),
-        sa.CheckConstraint(
-            "weight_g IS NULL OR weight_g >= 0", name=op.f("ck_products_weight_not_negative")
-        ),
-        sa.CheckConstraint(
-            "width_mm IS NULL OR width_mm > 0", name=op.f("ck_products_width_positive")
-        ),
+        sa.CheckConstraint("weight_g IS NULL OR weight_g >= 0", name=op.f("ck_products_weight_not_negative")),
+        sa.CheckConstraint("width_mm IS NULL OR width_mm > 0", name=op.f("ck_products_width_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("sku", name=op.f("uq_products_sku")),
     )
@@ -184,9 +170,7 @@ def upgrade() -> None:
             name=op.f("ck_cost_layers_remaining_in_range"),
         ),
         sa.CheckConstraint("value_remaining >= 0", name=op.f("ck_cost_layers_value_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_cost_layers_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_cost_layers_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["warehouse_id"], ["warehouses.id"], name=op.f("fk_cost_layers_warehouse_id_warehouses")
         ),
@@ -268,13 +252,9 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "state IN ('active', 'consumed', 'released')", name=op.f("ck_reservations_state_known")
         ),
-        sa.CheckConstraint(
-            "open_qty >= 0 AND open_qty <= qty", name=op.f("ck_reservations_open_within_qty")
-        ),
+        sa.CheckConstraint("open_qty >= 0 AND open_qty <= qty", name=op.f("ck_reservations_open_within_qty")),
         sa.CheckConstraint("qty > 0", name=op.f("ck_reservations_qty_positive")),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_reservations_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_reservations_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["warehouse_id"],
             ["warehouses.id"],
@@ -283,9 +263,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reservations")),
     )
     with op.batch_alter_table("reservations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_reservations_open", ["warehouse_id", "sku_id", "state"], unique=False
-        )
+        batch_op.create_index("ix_reservations_open", ["warehouse_id", "sku_id", "state"], unique=False)
         batch_op.create_index("ix_reservations_reference", ["reference"], unique=False)
 
     op.create_table(
@@ -299,24 +277,18 @@ def upgrade() -> None:
         sa.Column("incoming", sa.Integer(), nullable=False),
         sa.CheckConstraint("incoming >= 0", name=op.f("ck_stock_positions_incoming_not_negative")),
         sa.CheckConstraint("on_hand >= 0", name=op.f("ck_stock_positions_on_hand_not_negative")),
-        sa.CheckConstraint(
-            "quarantined >= 0", name=op.f("ck_stock_positions_quarantined_not_negative")
-        ),
+        sa.CheckConstraint("quarantined >= 0", name=op.f("ck_stock_positions_quarantined_not_negative")),
         sa.CheckConstraint(
             "reserved >= 0 AND reserved <= on_hand",
             name=op.f("ck_stock_positions_reserved_within_on_hand"),
         ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_stock_positions_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_stock_positions_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["warehouse_id"],
             ["warehouses.id"],
             name=op.f("fk_stock_positions_warehouse_id_warehouses"),
         ),
-        sa.PrimaryKeyConstraint(
-            "warehouse_id", "sku_id", "lot_id", name=op.f("pk_stock_positions")
-        ),
+        sa.PrimaryKeyConstraint("warehouse_id", "sku_id", "lot_id", name=op.f("pk_stock_positions")),
     )
     with op.batch_alter_table("stock_positions", schema=None) as batch_op:
         batch_op.create_index("ix_stock_positions_sku", ["sku_id"], unique=False)
@@ -328,9 +300,7 @@ def upgrade() -> None:
         sa.Column("safety_stock", sa.Integer(), nullable=False),
         sa.Column("reorder_point", sa.Integer(), nullable=True),
         sa.CheckConstraint("safety_stock >= 0", name=op.f("ck_stock_settings_safety_not_negative")),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_stock_settings_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_stock_settings_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["warehouse_id"],
             ["warehouses.id"],
@@ -384,9 +354,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["location_id"], ["locations.id"], name=op.f("fk_stock_levels_location_id_locations")
         ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_stock_levels_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_stock_levels_sku_id_products")),
         sa.PrimaryKeyConstraint("location_id", "sku_id", "lot_id", name=op.f("pk_stock_levels")),
     )
     with op.batch_alter_table("stock_levels", schema=None) as batch_op:
@@ -405,9 +373,7 @@ def upgrade() -> None:
         sa.Column("reference", sa.String(length=128), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=False),
         sa.Column("value_minor", sa.BigInteger(), nullable=True),
-        sa.Column(
-            "reverses_move_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
-        ),
+        sa.Column("reverses_move_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column("transfer_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
@@ -424,9 +390,7 @@ def upgrade() -> None:
             ["locations.id"],
             name=op.f("fk_stock_moves_from_location_id_locations"),
         ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_stock_moves_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_stock_moves_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["to_location_id"],
             ["locations.id"],
@@ -452,22 +416,46 @@ def upgrade() -> None:
             "received_qty >= 0 AND received_qty <= qty",
             name=op.f("ck_transfer_lines_received_in_range"),
         ),
-        sa.ForeignKeyConstraint(
-            ["sku_id"], ["products.id"], name=op.f("fk_transfer_lines_sku_id_products")
-        ),
+        sa.ForeignKeyConstraint(["sku_id"], ["products.id"], name=op.f("fk_transfer_lines_sku_id_products")),
         sa.ForeignKeyConstraint(
             ["transfer_id"], ["transfers.id"], name=op.f("fk_transfer_lines_transfer_id_transfers")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transfer_lines")),
     )
     with op.batch_alter_table("transfer_lines", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_transfer_lines_transfer_id"), ["transfer_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_transfer_lines_transfer_id"), ["transfer_id"], unique=False)
 
     # ### end Alembic commands ###
 
     _ledger_is_append_only()
+    _virtual_locations()
+
+
+def _virtual_locations() -> None:
+    """One location per virtual kind; codes are stable and used by every area."""
+    locations = sa.table(
+        "locations",
+        sa.column("code", sa.String),
+        sa.column("kind", sa.String),
+        sa.column("physical", sa.Boolean),
+        sa.column("name", sa.String),
+        sa.column("zone", sa.String),
+        sa.column("active", sa.Boolean),
+    )
+    names = {
+        "supplier": "Suppliers",
+        "customer": "Customers",
+        "transit": "In transit",
+        "loss": "Inventory loss",
+        "returns": "Customer returns",
+    }
+    op.bulk_insert(
+        locations,
+        [
+            {"code": kind.upper(), "kind": kind, "physical": False, "name": name, "zone": "", "active": True}
+            for kind, name in names.items()
+        ],
+    )
 
 
 _GUARD_MESSAGE = "stock_moves: done and cancelled moves are immutable; post a reverse move"
