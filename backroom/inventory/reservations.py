@@ -1,0 +1,175 @@
+"""Reserving stock for demand (order lines): the hot path of the whole system.
+
+The common case (an untracked SKU) is one guarded UPDATE of the warehouse position, which only
+succeeds while ``on_hand - reserved - safety_stock`` covers the request, plus one INSERT of the
+reservation row and its event. No read-then-write: the database decides, so concurrent
+processes can never oversell. Lot-tracked SKUs take the FEFO path under row locks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+
+from backroom.core import clock
+from backroom.core.errors import NotFound, ValidationFailed
+from backroom.core.events import DomainEvent, record
+from backroom.inventory.errors import InsufficientStock, Shortfall
+from backroom.inventory.model import LotStock, choose_stock
+from backroom.inventory.tables import LOTS, POSITIONS, RESERVATIONS, SETTINGS, WAREHOUSES
+
+P, R, S = POSITIONS.c, RESERVATIONS.c, SETTINGS.c
+
+_safety = (select(func.coalesce(func.max(S.safety_stock), 0))
+           .where(S.warehouse_id == bindparam("w"), S.sku_id == bindparam("s"))
+           .scalar_subquery())
+_GUARDED = (update(POSITIONS)
+            .where(P.warehouse_id == bindparam("w"), P.sku_id == bindparam("s"),
+                   P.lot_id == bindparam("l"),
+                   P.on_hand - P.reserved - _safety >= bindparam("q"))
+            .values(reserved=P.reserved + bindparam("q")))
+_INSERT = insert(RESERVATIONS).returning(R.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Reserved:
+    id: int
+    warehouse_id: int
+    sku_id: int
+    lot_id: int
+    qty: int
+    reference: str
+
+
+def reserve(conn: Connection, *, warehouse_id: int, sku_id: int, qty: int, reference: str,
+            tracking: str = "none", lot_id: int | None = None,
+            labels: tuple[str, str] = ("", "")) -> list[Reserved]:
+    """Reserve ``qty`` of a SKU in a warehouse; all or nothing. ``labels``: (wh, sku) codes."""
+    if not isinstance(qty, int) or isinstance(qty, bool) or qty <= 0:
+        raise ValidationFailed.single("qty", qty, "must be a positive whole number")
+    if tracking == "none" or lot_id:
+        lot = lot_id or 0
+        if conn.execute(_GUARDED, {"w": warehouse_id, "s": sku_id, "l": lot, "q": qty}
+                        ).rowcount == 1:
+            return [_insert(conn, warehouse_id, sku_id, lot, qty, reference)]
+        raise _shortfall(conn, warehouse_id, sku_id, qty, labels, lot)
+    return _reserve_fefo(conn, warehouse_id, sku_id, qty, reference, labels)
+
+
+def _insert(conn: Connection, w: int, s: int, lot: int, qty: int, reference: str) -> Reserved:
+    rid = conn.execute(_INSERT, {"warehouse_id": w, "sku_id": s, "lot_id": lot, "qty": qty,
+                                 "open_qty": qty, "state": "active", "reference": reference,
+                                 "created_at": clock.now()}).scalar_one()
+    record(conn, [DomainEvent("stock.reserved", {
+        "reservation_id": rid, "warehouse_id": w, "sku_id": s, "lot_id": lot, "qty": qty,
+        "reference": reference}, aggregate=f"sku:{s}")])
+    return Reserved(int(rid), w, s, lot, qty, reference)
+
+
+def _reserve_fefo(conn: Connection, w: int, s: int, qty: int, reference: str,
+                  labels: tuple[str, str]) -> list[Reserved]:
+    stmt = (select(P.lot_id, P.on_hand, P.reserved, LOTS.c.expiry_date)
+            .join(LOTS, LOTS.c.id == P.lot_id)
+            .where(P.warehouse_id == w, P.sku_id == s, P.lot_id != 0)
+            .order_by(P.lot_id))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=POSITIONS)
+    rows = conn.execute(stmt).all()
+    safety = conn.execute(select(S.safety_stock).where(S.warehouse_id == w, S.sku_id == s)
+                          ).scalar_one_or_none() or 0
+    free_total = sum(r.on_hand - r.reserved for r in rows) - safety
+    if free_total < qty:
+        raise InsufficientStock([Shortfall(labels[1] or str(s), f"warehouse {labels[0] or w}",
+                                           qty, max(free_total, 0))])
+    picks = choose_stock([LotStock(0, r.lot_id, r.on_hand - r.reserved, r.expiry_date, r.lot_id)
+                          for r in rows], qty, fefo=True)
+    out = []
+    for cand, take in picks:
+        conn.execute(update(POSITIONS).where(P.warehouse_id == w, P.sku_id == s,
+                                             P.lot_id == cand.lot_id)
+                     .values(reserved=P.reserved + take))
+        out.append(_insert(conn, w, s, cand.lot_id, take, reference))
+    return out
+
+
+def _shortfall(conn: Connection, w: int, s: int, qty: int, labels: tuple[str, str],
+               lot: int) -> InsufficientStock:
+    row = conn.execute(select(P.on_hand, P.reserved).where(
+        P.warehouse_id == w, P.sku_id == s, P.lot_id == lot)).first()
+    safety = conn.execute(select(S.safety_stock).where(S.warehouse_id == w, S.sku_id == s)
+                          ).scalar_one_or_none() or 0
+    free = (row.on_hand - row.reserved - safety) if row else 0
+    wh = labels[0] or conn.execute(select(WAREHOUSES.c.code).where(WAREHOUSES.c.id == w)
+                                   ).scalar_one_or_none() or str(w)
+    lot_code = (conn.execute(select(LOTS.c.code).where(LOTS.c.id == lot)).scalar_one_or_none()
+                or "") if lot else ""
+    return InsufficientStock([Shortfall(labels[1] or str(s), f"warehouse {wh}", qty,
+                                        max(free, 0), lot_code)])
+
+
+def release(conn: Connection, *, reservation_id: int | None = None, reference: str | None = None,
+            qty: int | None = None) -> list[dict[str, int]]:
+    """Release open reservations by id or by reference (all, or ``qty`` units, newest first)."""
+    if (reservation_id is None) == (reference is None):
+        raise ValidationFailed.single("reservation", None, "give a reservation id or a reference")
+    if qty is not None and qty <= 0:
+        raise ValidationFailed.single("qty", qty, "must be a positive whole number")
+    where = (R.id == reservation_id) if reservation_id is not None else (R.reference == reference)
+    stmt = (select(R.id, R.warehouse_id, R.sku_id, R.lot_id, R.open_qty)
+            .where(and_(where, R.state == "active")).order_by(R.id.desc()))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    rows = conn.execute(stmt).all()
+    if not rows:
+        what = f"id {reservation_id}" if reservation_id is not None else f"reference {reference!r}"
+        raise NotFound(f"no active reservation with {what}")
+    left = qty if qty is not None else sum(r.open_qty for r in rows)
+    if left > sum(r.open_qty for r in rows):
+        raise ValidationFailed.single("qty", qty, f"only {sum(r.open_qty for r in rows)} "
+                                      "units are reserved")
+    released = []
+    for r in rows:
+        if left == 0:
+            break
+        take = min(left, r.open_qty)
+        left -= take
+        _close(conn, r.id, r.open_qty - take, "released")
+        conn.execute(update(POSITIONS).where(P.warehouse_id == r.warehouse_id,
+                                             P.sku_id == r.sku_id, P.lot_id == r.lot_id)
+                     .values(reserved=P.reserved - take))
+        released.append({"reservation_id": r.id, "qty": take})
+        record(conn, [DomainEvent("stock.released", {
+            "reservation_id": r.id, "warehouse_id": r.warehouse_id, "sku_id": r.sku_id,
+            "lot_id": r.lot_id, "qty": take}, aggregate=f"sku:{r.sku_id}")])
+    return released
+
+
+def consume(conn: Connection, *, warehouse_id: int, sku_id: int, lot_id: int, reference: str,
+            qty: int) -> int:
+    """Mark up to ``qty`` reserved units under ``reference`` as used by a shipment.
+
+    Returns how many units were consumed; the caller's move lowers ``reserved`` by as much.
+    """
+    if not reference:
+        return 0
+    stmt = (select(R.id, R.open_qty).where(
+        R.warehouse_id == warehouse_id, R.sku_id == sku_id, R.lot_id == lot_id,
+        R.reference == reference, R.state == "active").order_by(R.id))
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    left = qty
+    for r in conn.execute(stmt).all():
+        if left == 0:
+            break
+        take = min(left, r.open_qty)
+        left -= take
+        _close(conn, r.id, r.open_qty - take, "consumed")
+    return qty - left
+
+
+def _close(conn: Connection, rid: int, open_qty: int, final_state: str) -> None:
+    values: dict[str, object] = {"open_qty": open_qty}
+    if open_qty == 0:
+        values.update(state=final_state, closed_at=clock.now())
+    conn.execute(update(RESERVATIONS).where(R.id == rid).values(**values))
