@@ -19,6 +19,7 @@ from typing import Any
 from fastapi import Depends, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
+from pydantic_core import to_jsonable_python
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -31,6 +32,12 @@ from backroom.db.uow import UnitOfWork
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _IDEM = IDEMPOTENCY
 _PENDING = 0
+
+
+def to_jsonable(value: Any) -> Any:
+    """JSON-ready data, encoded exactly as FastAPI encodes what read routes return (pydantic):
+    ``Decimal`` stays exact as a string (never a float), UTC datetimes end in ``Z``."""
+    return to_jsonable_python(value, fallback=jsonable_encoder)
 
 
 def get_engine(request: Request) -> Engine:
@@ -48,7 +55,11 @@ def bearer_secret(request: Request) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return request.cookies.get("backroom_token") or None
+    # The dashboard's session cookie may authenticate reads only: a write authenticated by a
+    # cookie alone could be forged cross-site, so writes need the Authorization header.
+    if request.method in ("GET", "HEAD"):
+        return request.cookies.get("backroom_token") or None
+    return None
 
 
 def current_principal(request: Request) -> Principal:
@@ -89,7 +100,7 @@ class WriteContext:
         if self.key is None:
             with self.uow.transaction():
                 result = fn(self.uow)
-            return JSONResponse(jsonable_encoder(result), status_code=status_code)
+            return JSONResponse(to_jsonable(result), status_code=status_code)
         try:
             with self.uow.transaction() as conn:
                 replay = self._lookup(conn)
@@ -99,7 +110,7 @@ class WriteContext:
                     token_id=self.principal.token_id, key=self.key, method=self.method,
                     path=self.path, request_hash=self.body_hash, status_code=_PENDING,
                     response_body="", created_at=clock.now()).returning(_IDEM.c.id)).scalar_one()
-                body = jsonable_encoder(fn(self.uow))
+                body = to_jsonable(fn(self.uow))
                 conn.execute(update(_IDEM).where(_IDEM.c.id == record_id).values(
                     status_code=status_code, response_body=json.dumps(body)))
             return JSONResponse(body, status_code=status_code)
