@@ -35,6 +35,8 @@ def install(app: FastAPI) -> None:
         errors = []
         for err in exc.errors():
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+            if err.get("type") == "json_invalid":
+                loc = []  # its location is a character offset, not a field
             item: dict[str, Any] = {"field": ".".join(loc) or "body", "message": err.get("msg")}
             if "input" in err and isinstance(err["input"], str | int | float | bool):
                 item["value"] = err["input"]
@@ -46,7 +48,9 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
                 403: "forbidden"}.get(exc.status_code, "http_error")
-        return problem(exc.status_code, str(exc.detail), code, str(exc.detail))
+        response = problem(exc.status_code, str(exc.detail), code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on 405
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
