@@ -24,19 +24,19 @@ def _upsert(conn: Connection, table: Table, keys: tuple[str, ...], buckets: tupl
     lowering = [r for r in rows if guarded and any(r[b] < 0 for b in buckets)]
     raising = [r for r in rows if not (guarded and any(r[b] < 0 for b in buckets))]
     if lowering:
-        stmt = update(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys)).values(
+        lower = update(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys)).values(
             {b: table.c[b] + bindparam(f"d_{b}") for b in buckets})
-        conn.execute(stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"d_{b}": r[b] for b in buckets}}
+        conn.execute(lower, [{**{f"k_{k}": r[k] for k in keys}, **{f"d_{b}": r[b] for b in buckets}}
                             for r in lowering])
     rows = raising
     if not rows:
         return
     ins = (pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table))
-    stmt = ins.on_conflict_do_update(
+    upsert = ins.on_conflict_do_update(
         index_elements=list(keys),
         set_={b: table.c[b] + ins.excluded[b] for b in buckets},
     )
-    conn.execute(stmt, rows)
+    conn.execute(upsert, rows)
 
 
 def apply_level_deltas(conn: Connection,
