@@ -15,6 +15,7 @@ from backroom.db.engine import make_engine
 def create_app(engine: Engine | None = None) -> FastAPI:
     from backroom.catalog.api import router as catalog_router
     from backroom.inventory.api import router as inventory_router
+    from backroom.inventory.api_locations import router as locations_router
     from backroom.web.app import mount as mount_web
 
     app = FastAPI(title="Backroom", version=__version__,
@@ -30,5 +31,6 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(inventory_router, prefix="/api/v1")
+    app.include_router(locations_router, prefix="/api/v1")
     mount_web(app)
     return app

@@ -100,6 +100,7 @@ class Place:
     code: str
     kind: LocationKind
     warehouse_id: int | None
+    active: bool = True
 
     @property
     def physical(self) -> bool:
@@ -151,6 +152,8 @@ def move_problems(move: Move, tracking: str) -> list[str]:
     if (move.source.physical and move.dest.physical
             and move.source.warehouse_id != move.dest.warehouse_id):
         problems.append("moves between warehouses go through TRANSIT: use a transfer")
+    if not move.dest.active:
+        problems.append(f"location {move.dest.code} is deactivated: nothing can be moved into it")
     if tracking in ("lot", "serial") and move.lot_id == 0:
         problems.append(f"the SKU is {tracking}-tracked: a lot/serial is required")
     if tracking == "none" and move.lot_id != 0:

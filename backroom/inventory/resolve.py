@@ -54,7 +54,8 @@ def places(conn: Connection, codes: Iterable[str], field: str = "location") -> d
     for chunk in _chunks(wanted):
         for row in conn.execute(select(c.id, c.code, c.kind, c.warehouse_id, c.active)
                                 .where(c.code.in_(chunk))):
-            found[row.code] = Place(row.id, row.code, LocationKind(row.kind), row.warehouse_id)
+            found[row.code] = Place(row.id, row.code, LocationKind(row.kind), row.warehouse_id,
+                                    row.active)
     missing = [code for code in wanted if code not in found]
     if missing:
         raise NotFound(f"unknown location: {', '.join(missing[:20])}",

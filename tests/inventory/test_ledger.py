@@ -217,3 +217,16 @@ def test_batch_receipt_is_all_or_nothing_when_one_line_is_bad(store: UnitOfWork)
         inv.receive(store, "WH1", [ReceiptLine("PLAIN", 5), ReceiptLine("OTHER", -1)])
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(MOVES)).scalar_one() == 0
+
+
+def test_nothing_moves_into_a_location_when_it_is_deactivated(store: UnitOfWork) -> None:
+    from sqlalchemy import update
+
+    from backroom.inventory.tables import LOCATIONS
+
+    inv.receive(store, "WH1", [ReceiptLine("PLAIN", 5)])
+    with store.transaction() as conn:
+        conn.execute(update(LOCATIONS).where(LOCATIONS.c.code == "WH1-A-02-1").values(active=False))
+    with pytest.raises(ValidationFailed, match="deactivated"):
+        inv.move(store, "PLAIN", 1, "WH1-INPUT", "WH1-A-02-1")
+    assert level(store, "WH1-A-02-1", "PLAIN") == 0
