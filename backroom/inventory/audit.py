@@ -141,6 +141,21 @@ def check_incoming_matches_transfers(conn: Connection) -> Check:
                     {k: v for k, v in actual.items() if v})
 
 
+def check_transit_matches_transfers(conn: Connection) -> Check:
+    """What sits in TRANSIT is exactly what open transfers still have on the way."""
+    t, tl, lv, loc = TRANSFERS.c, TRANSFER_LINES.c, LEVELS.c, LOCATIONS.c
+    expected = {(x.sku_id, x.lot_id): int(x.q) for x in conn.execute(
+        select(tl.sku_id, tl.lot_id, func.sum(tl.qty - tl.received_qty).label("q"))
+        .join(TRANSFERS, t.id == tl.transfer_id).where(t.state == "in_transit")
+        .group_by(tl.sku_id, tl.lot_id))}
+    actual = {(x.sku_id, x.lot_id): x.on_hand for x in conn.execute(
+        select(lv.sku_id, lv.lot_id, lv.on_hand).join(LOCATIONS, loc.id == lv.location_id)
+        .where(loc.kind == LocationKind.TRANSIT.value))}
+    return _compare("transit holds exactly the open transfers", "(sku, lot)",
+                    {k: v for k, v in expected.items() if v},
+                    {k: v for k, v in actual.items() if v})
+
+
 def check_layers_match_stock(conn: Connection) -> Check:
     """Every unit in a warehouse or in transit is covered by exactly one cost-layer unit."""
     lay, p = LAYERS.c, POSITIONS.c
@@ -195,6 +210,7 @@ def check_lots_exist(conn: Connection) -> Check:
 CHECKS: list[Callable[[Connection], Check]] = [
     check_levels_match_moves, check_no_negative_physical, check_positions_match_levels,
     check_reserved_matches_reservations, check_incoming_matches_transfers,
+    check_transit_matches_transfers,
     check_layers_match_stock, check_layer_arithmetic, check_lots_exist,
 ]
 

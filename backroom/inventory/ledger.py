@@ -49,8 +49,10 @@ def post(conn: Connection, moves: list[Move], *, tracking: dict[int, str],
     for key, d in (extra_positions or {}).items():
         for bucket, delta in d.items():
             positions[key][bucket] += delta
-    _check_positions(conn, positions, codes)
+    # Locations first so a plain shortage names the bin; then the warehouse's reservations.
+    # Every batch takes its locks in this same order, so batches cannot deadlock each other.
     _check_levels(conn, levels, codes)
+    _check_positions(conn, positions, codes)
     cost_plan = costing.plan(conn, moves)
     ids = _write_moves(conn, moves, cost_plan.values, draft_ids)
     apply_level_deltas(conn, levels)

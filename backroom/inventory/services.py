@@ -174,7 +174,7 @@ def release(uow: UnitOfWork, *, reservation_id: int | None = None, reference: st
 
 
 def set_safety_stock(uow: UnitOfWork, warehouse: str, sku: str, qty: int) -> dict[str, Any]:
-    """Units held back from sale in a warehouse; refused if reservations already exceed it."""
+    """Units held back from sale in a warehouse (existing reservations are kept as they are)."""
     if qty < 0:
         raise ValidationFailed.single("safety_stock", qty, "must not be negative")
     with uow.transaction() as conn:
@@ -197,6 +197,10 @@ def reverse(uow: UnitOfWork, move_id: int, *, note: str = "") -> Result:
             raise NotFound(f"no stock move {move_id}")
         if row.state != "done":
             raise Conflict(f"move {move_id} is {row.state}; only done moves can be reversed")
+        if row.transfer_id is not None:
+            # Undoing one leg would leave the transfer's `incoming` and state behind.
+            raise Conflict(f"move {move_id} belongs to transfer {row.transfer_id}; transfer "
+                           "moves cannot be reversed: send the stock back with a new transfer")
         if conn.execute(select(func.count()).select_from(MOVES).where(
                 m.reverses_move_id == move_id)).scalar_one():
             raise Conflict(f"move {move_id} was already reversed")
