@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from backroom.api.deps import WriteContext, write_context
 from backroom.db.uow import UnitOfWork
 from backroom.inventory import queries, services, transfers
+from backroom.inventory.api_drafts import router as drafts_router
 from backroom.inventory.api_stock_read import router as read_router
 from backroom.inventory.schemas import (
     MAX_ID,
@@ -32,6 +33,7 @@ from backroom.inventory.schemas import (
 
 router = APIRouter(tags=["inventory"])
 router.include_router(read_router)
+router.include_router(drafts_router)
 
 WRITE = "inventory:write"
 

@@ -15,7 +15,7 @@ import typer
 
 from backroom.cli.common import JsonOption, console, emit, err_console, handle_errors
 from backroom.core.errors import BackroomError, ValidationFailed
-from backroom.inventory import cli_stock_csv, services, transfers
+from backroom.inventory import cli_drafts, cli_stock_csv, services, transfers
 from backroom.inventory.cli_stock_read import money, open_uow, register, show_reservations
 from backroom.inventory.schemas import MAX_ID, MAX_QTY
 from backroom.inventory.services import ReceiptLine, TransferLineSpec
@@ -242,3 +242,4 @@ def reverse(move_id: int = typer.Argument(..., metavar="MOVE_ID", min=1, max=MAX
 
 
 register(app)
+cli_drafts.register(app, show_moves)

@@ -55,3 +55,50 @@ def test_done_and_cancelled_are_final_when_changed_again(store: UnitOfWork) -> N
     with pytest.raises(Conflict, match="reverse"):
         drafts.cancel_move(store, done["id"])
     assert level(store, "WH1-A-01-1", "PLAIN") == 1
+
+
+def test_planned_move_round_trips_when_used_over_http(store: UnitOfWork) -> None:
+    from fastapi.testclient import TestClient
+
+    from backroom.api.app import create_app
+    from backroom.api.auth import create_token
+
+    with store.transaction() as conn:
+        _, secret = create_token(conn, "warehouse", "t")
+    client = TestClient(create_app(store.engine))
+    auth = {"Authorization": f"Bearer {secret}"}
+    made = client.post("/api/v1/stock/planned-moves", headers=auth, json={
+        "sku": "PLAIN", "qty": 3, "from": "WH1-INPUT", "to": "WH1-A-01-1"})
+    assert made.status_code == 201, made.text
+    assert level(store, "WH1-A-01-1", "PLAIN") == 0
+    done = client.post(f"/api/v1/stock/planned-moves/{made.json()['id']}/confirm", headers=auth)
+    assert done.status_code == 200, done.text
+    assert level(store, "WH1-A-01-1", "PLAIN") == 3
+    again = client.post(f"/api/v1/stock/planned-moves/{made.json()['id']}/cancel", headers=auth)
+    assert again.status_code == 409
+    assert again.json()["code"] == "conflict"
+
+
+def test_planned_move_round_trips_when_used_from_the_cli(store: UnitOfWork, db_url: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from backroom.cli.app import app
+    from backroom.core.settings import get_settings
+
+    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        made = runner.invoke(app, ["stock", "plan", "PLAIN", "2", "WH1-INPUT", "WH1-A-01-1",
+                                   "--json"])
+        assert made.exit_code == 0, made.output
+        import json
+
+        move_id = json.loads(made.output)["id"]
+        assert runner.invoke(app, ["stock", "confirm", str(move_id)]).exit_code == 0
+        assert level(store, "WH1-A-01-1", "PLAIN") == 2
+        refused = runner.invoke(app, ["stock", "cancel", str(move_id)])
+        assert refused.exit_code == 2
+    finally:
+        get_settings.cache_clear()
