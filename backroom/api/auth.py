@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
                                  "read-only"}),
     "inventory:write": frozenset({"warehouse", "integration"}),
     "locations:write": frozenset(),
+    "shipping:read": frozenset({"warehouse", "service", "accounting", "integration",
+                                "read-only"}),
+    "shipping:write": frozenset({"warehouse", "integration"}),
     "tokens:manage": frozenset(),
 }
 ROLES = ("admin", "warehouse", "service", "accounting", "integration", "read-only")

@@ -18,6 +18,17 @@ class Settings(BaseSettings):
     pool_size: int = Field(default=10, ge=1)
     secret_key: SecretStr = Field(default=SecretStr(""),
                                   description="signs dashboard cookies; generated per DB if empty")
+    rates_dir: str = Field(default="", description="directory of carrier rate cards; "
+                                                  "empty: the bundled sample carriers")
+    easypost_api_key: SecretStr = Field(default=SecretStr(""),
+                                        description="EasyPost API key for the 'easypost' provider")
+    easypost_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="verifies X-Hmac-Signature on /webhooks/easypost")
+    tracking_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="verifies X-Backroom-Signature on /webhooks/tracking")
+    stale_scan_business_days: int = Field(
+        default=3, ge=1, le=30, description="a shipment with no scan for this many business "
+                                            "days is delayed")
 
     def safe_database_url(self) -> str:
         """The URL with any password masked, for printing."""
