@@ -16,6 +16,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from backroom.catalog.api import router as catalog_router
     from backroom.inventory.api import router as inventory_router
     from backroom.inventory.api_locations import router as locations_router
+    from backroom.shipping.api_rating import router as rating_router
+    from backroom.shipping.api_shipments import router as shipments_router
     from backroom.web.app import mount as mount_web
 
     app = FastAPI(title="Backroom", version=__version__,
@@ -32,5 +34,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(inventory_router, prefix="/api/v1")
     app.include_router(locations_router, prefix="/api/v1")
+    app.include_router(rating_router, prefix="/api/v1")
+    app.include_router(shipments_router, prefix="/api/v1")
     mount_web(app)
     return app

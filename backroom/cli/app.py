@@ -17,6 +17,8 @@ def _register() -> None:
     from backroom.catalog.cli import app as products_app
     from backroom.inventory.cli import app as stock_app
     from backroom.inventory.cli_locations import app as locations_app
+    from backroom.shipping.cli_rating import app as ship_app
+    from backroom.shipping.cli_shipments import app as shipments_app
 
     app.command("init")(admin.init)
     app.command("serve")(admin.serve)
@@ -26,6 +28,8 @@ def _register() -> None:
     app.add_typer(products_app, name="products")
     app.add_typer(locations_app, name="locations")
     app.add_typer(stock_app, name="stock")
+    app.add_typer(ship_app, name="ship")
+    app.add_typer(shipments_app, name="shipments")
 
 
 _register()

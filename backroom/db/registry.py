@@ -10,5 +10,6 @@ def metadata() -> MetaData:
     from backroom.db import tables as _shared  # noqa: F401
     from backroom.db.base import Base
     from backroom.inventory import tables as _inventory  # noqa: F401
+    from backroom.shipping import tables as _shipping  # noqa: F401
 
     return Base.metadata

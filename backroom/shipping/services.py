@@ -1,0 +1,373 @@
+"""Shipment use cases: create (with rate shopping), buy a label, void it, buy many, manifest.
+
+Each use case is one transaction on the unit of work; ``batch_buy`` runs one per shipment so a
+failure costs only that shipment. Buying calls the provider while the shipment row is locked,
+so two clerks can never buy two labels for one shipment; if the purchase cannot be stored the
+label is voided at the provider again (best effort) before the error is raised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from backroom.core import clock
+from backroom.core.errors import (
+    BackroomError,
+    Conflict,
+    NotFound,
+    ProblemCollector,
+    ValidationFailed,
+)
+from backroom.core.events import DomainEvent, record
+from backroom.core.money import from_minor
+from backroom.core.settings import get_settings
+from backroom.db.uow import UnitOfWork
+from backroom.shipping import queries
+from backroom.shipping.adapters import PROVIDERS, get_adapter
+from backroom.shipping.adapters.base import LabelRef, Purchase, PurchaseRequest, RateQuote, RateRequest
+from backroom.shipping.model import (
+    LABELLED_STATES,
+    Address,
+    ContentLine,
+    Package,
+    ShipmentState,
+    transition,
+    validate_address,
+    validate_contents,
+    validate_packages,
+)
+from backroom.shipping.queries import AnyRow
+from backroom.shipping.tables import MANIFESTS, PACKAGES, SHIPMENTS
+from backroom.shipping.tracking import flag_delay, inputs_from, record_tracking
+
+log = logging.getLogger("backroom.shipping")
+_S = SHIPMENTS.c
+_P = PACKAGES.c
+
+
+class PromiseUnreachable(ValidationFailed):
+    """No service delivers by the promised date; ``fastest`` says what would come closest."""
+
+    code = "promise_unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentSpec:
+    reference: str
+    warehouse: str
+    ship_to: Address
+    packages: tuple[Package, ...]
+    provider: str = "ratecard"
+    carrier: str | None = None  # with service: ship exactly this; without: cheapest on time
+    service: str | None = None
+    promised_date: date | None = None
+    contents: tuple[ContentLine, ...] = ()
+    ready_at: datetime | None = None  # default: now
+
+
+def validate_spec(spec: ShipmentSpec) -> ShipmentSpec:
+    """The spec normalized, or ``ValidationFailed`` with every problem in it."""
+    problems = ProblemCollector()
+    reference = spec.reference.strip() if isinstance(spec.reference, str) else ""
+    if not reference or len(reference) > 128:
+        problems.add("reference", "is required, at most 128 characters", spec.reference)
+    address = validate_address(spec.ship_to, "ship_to", problems)
+    validate_packages(list(spec.packages), problems)
+    validate_contents(list(spec.contents), problems)
+    if spec.provider not in PROVIDERS:
+        problems.add("provider", f"must be one of {', '.join(PROVIDERS)}", spec.provider)
+    if (spec.carrier is None) != (spec.service is None):
+        problems.add("service" if spec.service is None else "carrier",
+                     "carrier and service go together: give both, or neither to ship the "
+                     "cheapest service that meets the promise")
+    if spec.ready_at is not None and spec.ready_at.tzinfo is None:
+        problems.add("ready_at", "must include a timezone", spec.ready_at)
+    problems.raise_if_any()
+    return ShipmentSpec(**{**_fields(spec), "reference": reference, "ship_to": address})
+
+
+def _fields(spec: ShipmentSpec) -> dict[str, Any]:
+    return {name: getattr(spec, name) for name in ShipmentSpec.__dataclass_fields__}
+
+
+def _quote_text(q: RateQuote) -> str:
+    return (f"{q.carrier} {q.service}, {from_minor(q.amount_minor, q.currency)} {q.currency}, "
+            f"delivered {q.estimated_delivery or 'date unknown'}")
+
+
+def choose_quote(quotes: list[RateQuote], promise: date | None) -> RateQuote:
+    """The cheapest quote delivering by ``promise`` (earlier delivery breaks ties)."""
+    if not quotes:
+        raise ValidationFailed.single("service", None, "no service can carry this shipment")
+    far = date.max
+    meeting = [q for q in quotes if promise is None
+               or (q.estimated_delivery is not None and q.estimated_delivery <= promise)]
+    if not meeting:
+        fastest = min(quotes, key=lambda q: (q.estimated_delivery or far, q.amount_minor))
+        raise PromiseUnreachable(
+            f"no service delivers by {promise}; the fastest is {_quote_text(fastest)}",
+            data={"promised_date": _iso(promise), "fastest": {
+                "carrier": fastest.carrier, "service": fastest.service,
+                "estimated_delivery": _iso(fastest.estimated_delivery),
+                "cost": str(from_minor(fastest.amount_minor, fastest.currency)),
+                "currency": fastest.currency}})
+    currencies = sorted({q.currency for q in meeting})
+    if len(currencies) > 1:
+        raise ValidationFailed.single("carrier", ", ".join(currencies), "prices are in more "
+                                      "than one currency: name the carrier and service")
+    return min(meeting, key=lambda q: (q.amount_minor, q.estimated_delivery or far,
+                                       q.carrier, q.service))
+
+
+def create_shipment(uow: UnitOfWork, spec: ShipmentSpec) -> dict[str, Any]:
+    """A draft shipment with its service chosen (given, or cheapest meeting the promise)."""
+    spec = validate_spec(spec)
+    with uow.read() as conn:
+        warehouse_id, origin = queries.load_origin(conn, spec.warehouse)
+    request = RateRequest(origin, spec.ship_to, spec.packages, spec.ready_at or clock.now(),
+                          carrier=spec.carrier, service=spec.service)
+    quotes = get_adapter(spec.provider).rate(request)
+    if spec.carrier is not None and not quotes:
+        raise ValidationFailed.single("service", f"{spec.carrier} {spec.service}",
+                                      "is not offered for this shipment by that provider")
+    # A service named by the caller is honoured even if it misses the promise (the shipment
+    # is then flagged delayed when its label is bought); otherwise the promise decides.
+    quote = choose_quote(quotes, None if spec.carrier else spec.promised_date)
+    now = clock.now()
+    with uow.transaction() as conn:
+        shipment_id = conn.execute(insert(SHIPMENTS).values(
+            reference=spec.reference, warehouse_id=warehouse_id, provider=spec.provider,
+            carrier=quote.carrier, service=quote.service, state=ShipmentState.DRAFT.value,
+            **{f"ship_to_{k}": v for k, v in _address_values(spec.ship_to).items()},
+            contents=[{"sku": c.sku.strip(), "name": c.name, "qty": c.qty} for c in spec.contents],
+            promised_date=spec.promised_date, estimated_delivery=quote.estimated_delivery,
+            currency=quote.currency, external_id=quote.external_id, created_at=now,
+            updated_at=now).returning(_S.id)).scalar_one()
+        conn.execute(insert(PACKAGES), [
+            {"shipment_id": shipment_id, "package_no": i, "length_mm": p.length_mm,
+             "width_mm": p.width_mm, "height_mm": p.height_mm, "weight_g": p.weight_g}
+            for i, p in enumerate(spec.packages, start=1)])
+        record(conn, [DomainEvent("shipment.created", {
+            "shipment_id": shipment_id, "reference": spec.reference, "carrier": quote.carrier,
+            "service": quote.service, "quoted_cost": str(from_minor(quote.amount_minor,
+                                                                     quote.currency)),
+            "currency": quote.currency, "estimated_delivery": _iso(quote.estimated_delivery),
+            "promised_date": _iso(spec.promised_date)}, f"shipment:{shipment_id}")])
+        return queries.get_shipment(conn, shipment_id)
+
+
+def _address_values(addr: Address) -> dict[str, Any]:
+    return {name: getattr(addr, name) for name in Address.__dataclass_fields__}
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _lock(conn: Connection, shipment_id: int) -> AnyRow:
+    row = conn.execute(select(SHIPMENTS).where(_S.id == shipment_id).with_for_update()).first()
+    if row is None:
+        raise NotFound(f"no shipment {shipment_id}", data={"shipment_id": shipment_id})
+    return row
+
+
+def _purchase_request(conn: Connection, row: AnyRow, ready_at: datetime) -> PurchaseRequest:
+    _, origin = queries.load_origin_by_id(conn, row.warehouse_id)
+    pkgs = tuple(Package(p["length_mm"], p["width_mm"], p["height_mm"], p["weight_g"])
+                 for p in queries.packages(conn, row.id))
+    rate = RateRequest(origin, queries.ship_to(row), pkgs, ready_at, carrier=row.carrier,
+                       service=row.service)
+    return PurchaseRequest(shipment_id=row.id, reference=row.reference, carrier=row.carrier,
+                           service=row.service, rate=rate, external_id=row.external_id)
+
+
+def buy_label(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
+    """Buy the label of a draft shipment: tracking number(s), cost, and the label itself."""
+    with uow.transaction() as conn:
+        row = _lock(conn, shipment_id)
+        if row.state != ShipmentState.DRAFT:
+            raise Conflict(f"shipment {shipment_id} is {row.state}: only a draft shipment can "
+                           "get a label", data={"shipment_id": shipment_id, "state": row.state})
+        adapter = get_adapter(row.provider)
+        purchase = adapter.buy(_purchase_request(conn, row, clock.now()))
+        try:
+            _store_purchase(conn, row, purchase)
+        except (IntegrityError, ValueError) as exc:
+            _void_quietly(adapter, LabelRef(row.carrier, purchase.tracking_number,
+                                            purchase.external_id))
+            raise Conflict(f"the label for shipment {shipment_id} could not be stored and was "
+                           f"voided again: {type(exc).__name__}",
+                           data={"shipment_id": shipment_id}) from None
+        return queries.get_shipment(conn, shipment_id)
+
+
+def _void_quietly(adapter: Any, label: LabelRef) -> None:
+    try:
+        adapter.void(label)
+    except BackroomError:
+        log.warning("could not void label %s after a failed store", label.tracking_number)
+
+
+def _store_purchase(conn: Connection, row: AnyRow, purchase: Purchase) -> None:
+    now = clock.now()
+    state = transition(ShipmentState(row.state), ShipmentState.PURCHASED)
+    conn.execute(update(SHIPMENTS).where(_S.id == row.id).values(
+        state=state.value, tracking_number=purchase.tracking_number,
+        cost_minor=purchase.cost_minor, currency=purchase.currency,
+        external_id=purchase.external_id or row.external_id, label_url=purchase.label_url,
+        estimated_delivery=purchase.estimated_delivery or row.estimated_delivery,
+        purchased_at=now, updated_at=now))
+    numbers = purchase.package_tracking_numbers
+    billed = purchase.billed_weights_g
+    for i, number in enumerate(numbers, start=1):
+        conn.execute(update(PACKAGES).where(_P.shipment_id == row.id, _P.package_no == i)
+                     .values(tracking_number=number,
+                             billed_weight_g=billed[i - 1] if i <= len(billed) else None))
+    record(conn, [DomainEvent("shipment.label_purchased", {
+        "shipment_id": row.id, "reference": row.reference, "carrier": row.carrier,
+        "service": row.service, "tracking_number": purchase.tracking_number,
+        "cost": str(from_minor(purchase.cost_minor, purchase.currency)),
+        "cost_minor": purchase.cost_minor, "currency": purchase.currency},
+        f"shipment:{row.id}")])
+    flag_delay(conn, row.id, now, get_settings().stale_scan_business_days, include_stale=False)
+
+
+def void_label(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
+    """Cancel a shipment: void its label at the provider (a draft simply is cancelled)."""
+    with uow.transaction() as conn:
+        row = _lock(conn, shipment_id)
+        state = ShipmentState(row.state)
+        if row.manifest_id is not None:
+            raise Conflict(f"shipment {shipment_id} was handed to the carrier on manifest "
+                           f"{row.manifest_id}; it can no longer be voided",
+                           data={"shipment_id": shipment_id, "manifest_id": row.manifest_id})
+        try:
+            transition(state, ShipmentState.VOIDED)
+        except ValueError:
+            raise Conflict(f"shipment {shipment_id} is {state}: only a draft or a label not "
+                           "yet scanned by the carrier can be voided",
+                           data={"shipment_id": shipment_id, "state": state.value}) from None
+        if state in LABELLED_STATES:
+            get_adapter(row.provider).void(LabelRef(row.carrier, row.tracking_number,
+                                                    row.external_id))
+        now = clock.now()
+        conn.execute(update(SHIPMENTS).where(_S.id == shipment_id).values(
+            state=ShipmentState.VOIDED.value, voided_at=now, updated_at=now))
+        refund = (None if row.cost_minor is None
+                  else str(from_minor(row.cost_minor, row.currency)))
+        record(conn, [DomainEvent("shipment.voided", {
+            "shipment_id": shipment_id, "reference": row.reference, "carrier": row.carrier,
+            "tracking_number": row.tracking_number, "previous_state": state.value,
+            "refund": refund, "currency": row.currency}, f"shipment:{shipment_id}")])
+        return queries.get_shipment(conn, shipment_id)
+
+
+@dataclass
+class BatchResult:
+    bought: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"bought": len(self.bought), "failed": len(self.failed),
+                "shipments": self.bought, "errors": self.failed}
+
+
+Progress = Callable[[int, dict[str, Any] | None, dict[str, Any] | None], None]
+
+
+def batch_buy(uow: UnitOfWork, shipment_ids: Iterable[int],
+              progress: Progress | None = None) -> BatchResult:
+    """Buy the label of each shipment in its own transaction; failures are reported per
+    shipment and never undo the others. ``progress(id, shipment, error)`` after each."""
+    result = BatchResult()
+    for shipment_id in dict.fromkeys(shipment_ids):
+        shipment = error = None
+        try:
+            shipment = buy_label(uow, shipment_id)
+            result.bought.append(shipment)
+        except BackroomError as exc:
+            error = {"shipment_id": shipment_id, "code": exc.code, "message": exc.message}
+        except Exception:  # a bug or outage for one shipment must not lose the others
+            log.exception("buying the label of shipment %s failed", shipment_id)
+            error = {"shipment_id": shipment_id, "code": "internal_error",
+                     "message": "an unexpected error occurred; it has been logged"}
+        if error is not None:
+            result.failed.append(error)
+        if progress is not None:
+            progress(shipment_id, shipment, error)
+    return result
+
+
+def pending_ids(uow: UnitOfWork, warehouse: str | None = None,
+                carrier: str | None = None) -> list[int]:
+    """Draft shipments (no label yet), oldest first."""
+    with uow.read() as conn:
+        stmt = select(_S.id).where(_S.state == ShipmentState.DRAFT.value).order_by(_S.id)
+        if warehouse is not None:
+            stmt = stmt.where(_S.warehouse_id == queries.load_origin(conn, warehouse)[0])
+        if carrier is not None:
+            stmt = stmt.where(func.lower(_S.carrier) == carrier.strip().lower())
+        return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def create_manifest(uow: UnitOfWork, carrier: str, ship_date: date,
+                    warehouse: str) -> dict[str, Any]:
+    """Close out the day: every labelled shipment of ``carrier`` from ``warehouse`` bought on or
+    before ``ship_date`` and not on a manifest yet goes on a new one."""
+    with uow.transaction() as conn:
+        warehouse_id, _ = queries.load_origin(conn, warehouse)
+        end = datetime.combine(ship_date + timedelta(days=1), time(0), tzinfo=UTC)
+        rows = conn.execute(
+            select(_S.id, _S.carrier).where(
+                func.lower(_S.carrier) == carrier.strip().lower(),
+                _S.warehouse_id == warehouse_id, _S.manifest_id.is_(None),
+                _S.state.in_([s.value for s in LABELLED_STATES]), _S.purchased_at < end)
+            .order_by(_S.id).with_for_update()).all()
+        if not rows:
+            raise ValidationFailed.single(
+                "carrier", carrier, f"has no labelled shipments from {warehouse.upper()} on or "
+                f"before {ship_date} that are not on a manifest yet")
+        ids = [r.id for r in rows]
+        carrier = rows[0].carrier  # as the shipments spell it
+        weights = conn.execute(select(func.count(), func.sum(_P.weight_g))
+                               .where(_P.shipment_id.in_(ids))).one()
+        manifest_id = conn.execute(insert(MANIFESTS).values(
+            carrier=carrier, warehouse_id=warehouse_id, ship_date=ship_date,
+            shipment_count=len(ids), package_count=int(weights[0]),
+            total_weight_g=int(weights[1]), created_at=clock.now())
+            .returning(MANIFESTS.c.id)).scalar_one()
+        conn.execute(update(SHIPMENTS).where(_S.id.in_(ids)).values(manifest_id=manifest_id))
+        record(conn, [DomainEvent("manifest.created", {
+            "manifest_id": manifest_id, "carrier": carrier, "warehouse": warehouse.upper(),
+            "ship_date": ship_date.isoformat(), "shipment_ids": ids},
+            f"manifest:{manifest_id}")])
+        return manifest_summary(conn, manifest_id)
+
+
+def manifest_summary(conn: Connection, manifest_id: int) -> dict[str, Any]:
+    data = queries.manifest_data(conn, manifest_id)
+    return {"id": data.manifest_id, "carrier": data.carrier, "warehouse": data.warehouse,
+            "ship_date": data.ship_date, "shipments": data.shipment_count,
+            "packages": len(data.rows), "total_weight_g": data.total_weight_g,
+            "shipment_ids": sorted({r.shipment_id for r in data.rows})}
+
+
+def refresh_tracking(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
+    """Ask the shipment's provider for its scans and record the new ones."""
+    with uow.read() as conn:
+        shipment = queries.get_shipment(conn, shipment_id)
+    if shipment["tracking_number"] is None:
+        raise Conflict(f"shipment {shipment_id} has no tracking number yet (state "
+                       f"{shipment['state']})", data={"shipment_id": shipment_id})
+    label = LabelRef(shipment["carrier"], shipment["tracking_number"], shipment["external_id"])
+    found = get_adapter(shipment["provider"]).track(label)
+    result = record_tracking(uow, shipment["carrier"], inputs_from(found),
+                             source=shipment["provider"])
+    return result.as_dict()
