@@ -1,74 +1,11 @@
-"""A throwaway PostgreSQL cluster started from the installed server binaries.
+"""The throwaway PostgreSQL cluster the tests start (fast, non-durable settings).
 
-Runs ``initdb``/``pg_ctl`` as the ``postgres`` user when we are root (they refuse root), on a
-private socket directory and a free loopback port, with durability off for speed (tests only).
+It lives in ``backroom.bench.pgcluster`` so the benchmark can start one too without importing
+the tests; this module re-exports it under the names the fixtures use.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
-from dataclasses import dataclass
+from backroom.bench.pgcluster import PgServer, find_bindir
 
-
-def find_bindir() -> str | None:
-    for pg_ctl in sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True):
-        return os.path.dirname(pg_ctl)
-    found = shutil.which("pg_ctl")
-    return os.path.dirname(found) if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class PgServer:
-    bindir: str
-    root: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-
-    def url_for(self, dbname: str) -> str:
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
-
-    def _run(self, *args: str) -> None:
-        cmd = list(args)
-        if os.geteuid() == 0:
-            cmd = ["runuser", "-u", "postgres", "--", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    @classmethod
-    def start(cls, bindir: str) -> PgServer:
-        root = tempfile.mkdtemp(prefix="backroom-pg-")
-        os.chmod(root, 0o755)
-        if os.geteuid() == 0:
-            pw = pwd.getpwnam("postgres")
-            os.chown(root, pw.pw_uid, pw.pw_gid)
-        server = cls(bindir=bindir, root=root, port=_free_port())
-        data = os.path.join(root, "data")
-        server._run(os.path.join(bindir, "initdb"), "-A", "trust", "-U", "postgres", "-D", data,
-                    "-E", "UTF8", "--no-sync")
-        opts = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200 "
-                "-c shared_buffers=128MB")
-        server._run(os.path.join(bindir, "pg_ctl"), "-D", data, "-o", opts, "-l",
-                    os.path.join(root, "log"), "-w", "start")
-        return server
-
-    def stop(self) -> None:
-        try:
-            self._run(os.path.join(self.bindir, "pg_ctl"), "-D", os.path.join(self.root, "data"),
-                      "-m", "immediate", "stop")
-        finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+__all__ = ["PgServer", "find_bindir"]

@@ -13,10 +13,14 @@ from backroom.db.engine import make_engine
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
+    from backroom.accounting.api import router as accounting_router
     from backroom.catalog.api import router as catalog_router
     from backroom.inventory.api import router as inventory_router
     from backroom.inventory.api_locations import router as locations_router
+    from backroom.orders.api import router as orders_router
+    from backroom.orders.api_webhooks import router as order_webhooks_router
     from backroom.shipping.api_rating import router as rating_router
+    from backroom.shipping.api_routes import router as routes_router
     from backroom.shipping.api_shipments import router as shipments_router
     from backroom.web.app import mount as mount_web
 
@@ -32,9 +36,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return {"id": principal.token_id, "name": principal.name, "role": principal.role}
 
     app.include_router(catalog_router, prefix="/api/v1")
+    app.include_router(accounting_router, prefix="/api/v1")
     app.include_router(inventory_router, prefix="/api/v1")
     app.include_router(locations_router, prefix="/api/v1")
     app.include_router(rating_router, prefix="/api/v1")
+    app.include_router(routes_router, prefix="/api/v1")
     app.include_router(shipments_router, prefix="/api/v1")
+    app.include_router(orders_router, prefix="/api/v1")
+    app.include_router(order_webhooks_router, prefix="/api/v1")
     mount_web(app)
     return app

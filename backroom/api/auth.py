@@ -21,12 +21,19 @@ TOKEN_PREFIX = "brk_"  # noqa: S105 - a public marker, not a secret
 
 # permission -> roles that hold it. "admin" holds everything.
 PERMISSIONS: dict[str, frozenset[str]] = {
+    "accounting:read": frozenset({"accounting", "read-only"}),
+    "accounting:write": frozenset({"accounting"}),
+    "accounting:close": frozenset(),
     "catalog:read": frozenset({"warehouse", "service", "accounting", "integration", "read-only"}),
     "catalog:write": frozenset({"integration"}),
     "inventory:read": frozenset({"warehouse", "service", "accounting", "integration",
                                  "read-only"}),
     "inventory:write": frozenset({"warehouse", "integration"}),
     "locations:write": frozenset(),
+    "orders:read": frozenset({"warehouse", "service", "accounting", "integration", "read-only"}),
+    "orders:write": frozenset({"service", "integration"}),
+    "routes:read": frozenset({"warehouse", "integration", "read-only"}),
+    "routes:write": frozenset({"warehouse", "integration"}),
     "shipping:read": frozenset({"warehouse", "service", "accounting", "integration",
                                 "read-only"}),
     "shipping:write": frozenset({"warehouse", "integration"}),

@@ -59,10 +59,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"),
 
 def audit(as_json: bool = typer.Option(False, "--json")) -> None:
     """Recompute everything checkable from the ledger; exit 1 if any invariant is broken."""
-    from backroom.inventory.audit import run_audit
+    from backroom.accounting.audit import run_all
 
     with handle_errors(as_json):
-        report = run_audit(get_uow())
+        report = run_all(get_uow())
     if as_json:
         emit(report.as_dict(), True)
     else:
@@ -78,12 +78,16 @@ def bench(suite: str = typer.Argument(..., help="Benchmark suite: inventory"),
           as_json: bool = typer.Option(False, "--json"),
           quick: bool = typer.Option(False, "--quick", help="Smaller sizes, for a smoke run."),
           postgres_url: str = typer.Option("", "--postgres-url",
-                                           help="PostgreSQL to measure (default: start one)")) -> None:
+                                           help="PostgreSQL to measure (default: start one)"),
+          instances: str = typer.Option("", "--instances",
+                                        help="routing: folder of CVRPLIB/Solomon instances")) -> None:
     """Run a benchmark suite and print each figure beside its baseline."""
     from backroom.bench.runner import run_suite
 
+    extra = {"instances": instances} if instances else {}
     with handle_errors(as_json):
-        run_suite(suite, as_json=as_json, quick=quick, postgres_url=postgres_url or None)
+        run_suite(suite, as_json=as_json, quick=quick, postgres_url=postgres_url or None,
+                  **extra)
 
 
 @token_app.command("create")

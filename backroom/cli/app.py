@@ -14,10 +14,15 @@ app = typer.Typer(name="backroom", no_args_is_help=True, add_completion=False,
 
 
 def _register() -> None:
+    from backroom.accounting.cli import app as books_app
+    from backroom.accounting.cli_reports import export_app, report_app
     from backroom.catalog.cli import app as products_app
     from backroom.inventory.cli import app as stock_app
     from backroom.inventory.cli_locations import app as locations_app
+    from backroom.orders.cli import app as orders_app
+    from backroom.orders.cli_import import app as import_app
     from backroom.shipping.cli_rating import app as ship_app
+    from backroom.shipping.cli_routes import app as routes_app
     from backroom.shipping.cli_shipments import app as shipments_app
 
     app.command("init")(admin.init)
@@ -29,7 +34,13 @@ def _register() -> None:
     app.add_typer(locations_app, name="locations")
     app.add_typer(stock_app, name="stock")
     app.add_typer(ship_app, name="ship")
+    app.add_typer(routes_app, name="routes")
     app.add_typer(shipments_app, name="shipments")
+    app.add_typer(books_app, name="books")
+    app.add_typer(report_app, name="report")
+    app.add_typer(export_app, name="export")
+    app.add_typer(orders_app, name="orders")
+    app.add_typer(import_app, name="import")
 
 
 _register()

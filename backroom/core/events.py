@@ -9,11 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, bindparam, insert
 
 from backroom.core import clock
+from backroom.db.prepared import Prepared
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,5 +36,18 @@ def record(conn: Connection, events: Iterable[DomainEvent]) -> None:
          "payload": e.payload, "occurred_at": at}
         for e in events
     ]
-    if rows:
-        conn.execute(insert(OUTBOX), rows)
+    if len(rows) == 1:
+        _single_insert().execute(conn, rows[0])  # the hot path: one event per reservation
+    elif rows:
+        from backroom.db.bulk import insert_rows
+
+        insert_rows(conn, OUTBOX, rows)
+
+
+@cache
+def _single_insert() -> Prepared:
+    from backroom.db.tables import OUTBOX
+
+    columns = ("event_id", "type", "aggregate", "payload", "occurred_at")
+    # inline(): no RETURNING of the new id (PostgreSQL would add one); nobody needs it.
+    return Prepared(insert(OUTBOX).values({c: bindparam(c) for c in columns}).inline())

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine
 
-from backroom.db.engine import make_engine
+from backroom.db.engine import make_engine, mark_readonly
 
 
 class UnitOfWork:
@@ -48,6 +48,9 @@ class UnitOfWork:
             yield self._conn
             return
         with self.engine.connect() as conn:
-            conn = conn.execution_options(readonly=True)
-            yield conn
-            conn.rollback()
+            mark_readonly(conn, True)
+            try:
+                yield conn
+                conn.rollback()
+            finally:
+                mark_readonly(conn, False)

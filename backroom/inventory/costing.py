@@ -12,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
 from backroom.core.money import round_minor
+from backroom.db.bulk import insert_ids, insert_rows
+from backroom.inventory import averaging
 from backroom.inventory.model import LayerSlice, Move, consume_fifo
 from backroom.inventory.tables import CONSUMPTIONS, LAYERS
 
@@ -39,11 +41,13 @@ class CostPlan:
     slices: list[list[LayerSlice]] = field(default_factory=list)
     new_layers: list[tuple[int, AreaKey, int, int]] = field(default_factory=list)  # idx, area, q, v
     layer_after: dict[int, tuple[int, int]] = field(default_factory=dict)  # id -> qty, value
+    revalued: dict[int, int] = field(default_factory=dict)  # id -> value change (averaging)
 
 
 def plan(conn: Connection, moves: list[Move]) -> CostPlan:
     """Decide each move's value and layer effects; reads (and on PostgreSQL locks) layers."""
     out = CostPlan()
+    average = averaging.method(conn) == "average"
     pools: dict[AreaKey, list[list[int]]] = {}
     pending: dict[AreaKey, list[list[int]]] = defaultdict(list)  # layers made in this batch
     fallback = _fallback_unit_costs(conn, {m.sku_id for m in moves
@@ -79,6 +83,10 @@ def plan(conn: Connection, moves: list[Move]) -> CostPlan:
             pending[dst].append([temp_id, move.qty, value])
             if dst in pools:
                 pools[dst].append(pending[dst][-1])
+            if average:  # moving average: the area's layers share one unit cost
+                if dst not in pools:
+                    pools[dst] = _load_pool(conn, dst) + pending[dst]
+                averaging.level(pools[dst], out.revalued, out.layer_after)
     return out
 
 
@@ -94,11 +102,11 @@ def write(conn: Connection, cost_plan: CostPlan, move_ids: list[int]) -> None:
         for n, (idx, area, qty, value) in enumerate(cost_plan.new_layers):
             left_q, left_v = cost_plan.layer_after.get(-(n + 1), (qty, value))
             rows.append({"sku_id": area[0], "warehouse_id": area[1], "transfer_id": area[2],
-                         "move_id": move_ids[idx], "qty_in": qty, "value_in": value,
+                         "move_id": move_ids[idx], "qty_in": qty,
+                         "value_in": value + cost_plan.revalued.get(-(n + 1), 0),
                          "qty_remaining": left_q, "value_remaining": left_v, "created_at": now})
-        ids = conn.execute(insert(LAYERS).returning(LAYERS.c.id, sort_by_parameter_order=True),
-                           rows).scalars().all()
-        real_ids = {-(n + 1): int(i) for n, i in enumerate(ids)}
+        ids = insert_ids(conn, LAYERS, rows)
+        real_ids = {-(n + 1): i for n, i in enumerate(ids)}
     updates = [{"lid": lid, "q": q, "v": v}
                for lid, (q, v) in sorted(cost_plan.layer_after.items()) if lid > 0]
     if updates:
@@ -107,8 +115,9 @@ def write(conn: Connection, cost_plan: CostPlan, move_ids: list[int]) -> None:
     consumptions = [{"layer_id": real_ids.get(s.layer_id, s.layer_id), "move_id": move_ids[i],
                      "qty": s.qty, "value": s.value}
                     for i, slices in enumerate(cost_plan.slices) for s in slices]
-    if consumptions:
-        conn.execute(insert(CONSUMPTIONS), consumptions)
+    insert_rows(conn, CONSUMPTIONS, consumptions)
+    if cost_plan.revalued:
+        averaging.record(conn, cost_plan.revalued, real_ids)
 
 
 def _load_pool(conn: Connection, area: AreaKey) -> list[list[int]]:

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, tuple_, update
+from sqlalchemy import Connection, bindparam, select, tuple_, update
 
 from backroom.core import clock
 from backroom.core.errors import Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
+from backroom.db.bulk import insert_ids
 from backroom.inventory import costing
 from backroom.inventory.errors import InsufficientStock, Shortfall
 from backroom.inventory.model import Move, MoveState, move_problems
@@ -78,14 +79,18 @@ def _deltas(moves: list[Move]) -> tuple[dict[LevelKey, tuple[int, bool]],
     levels: dict[LevelKey, tuple[int, bool]] = {}
     positions: defaultdict[PositionKey, defaultdict[str, int]] = defaultdict(
         lambda: defaultdict(int))
+    kinds: dict[int, tuple[bool, str]] = {}  # place id -> (physical, position bucket)
     for m in moves:
         for place, sign in ((m.source, -1), (m.dest, 1)):
+            kind = kinds.get(place.id)
+            if kind is None:
+                kind = kinds[place.id] = (place.physical,
+                                          "on_hand" if place.sellable else "quarantined")
             key = (place.id, m.sku_id, m.lot_id)
-            old = levels.get(key, (0, place.physical))[0]
-            levels[key] = (old + sign * m.qty, place.physical)
-            if place.physical and place.warehouse_id is not None:
-                bucket = "on_hand" if place.sellable else "quarantined"
-                positions[(place.warehouse_id, m.sku_id, m.lot_id)][bucket] += sign * m.qty
+            old = levels[key][0] if key in levels else 0
+            levels[key] = (old + sign * m.qty, kind[0])
+            if kind[0] and place.warehouse_id is not None:
+                positions[(place.warehouse_id, m.sku_id, m.lot_id)][kind[1]] += sign * m.qty
         if m.reserved_qty and m.source.physical and m.source.warehouse_id is not None:
             positions[(m.source.warehouse_id, m.sku_id, m.lot_id)]["reserved"] -= m.reserved_qty
     return levels, positions
@@ -170,17 +175,16 @@ def _shortfall(conn: Connection, codes: dict[int, str], key: tuple[int, int, int
 
 def _write_moves(conn: Connection, moves: list[Move], values: list[int | None],
                  draft_ids: list[int | None] | None) -> list[int]:
-    now = clock.now()
+    now, done_state = clock.now(), MoveState.DONE.value
     rows = [{"sku_id": m.sku_id, "lot_id": m.lot_id, "qty": m.qty,
              "from_location_id": m.source.id, "to_location_id": m.dest.id,
-             "state": MoveState.DONE.value, "reason": m.reason, "reference": m.reference,
+             "state": done_state, "reason": m.reason, "reference": m.reference,
              "note": m.note, "value_minor": v, "reverses_move_id": m.reverses_move_id,
              "transfer_id": m.transfer_id, "created_at": now, "done_at": now}
             for m, v in zip(moves, values, strict=True)]
     drafts = draft_ids or [None] * len(moves)
     new_rows = [r for r, d in zip(rows, drafts, strict=True) if d is None]
-    new_ids = iter(conn.execute(insert(MOVES).returning(MOVES.c.id, sort_by_parameter_order=True),
-                                new_rows).scalars().all() if new_rows else [])
+    new_ids = iter(insert_ids(conn, MOVES, new_rows))
     done = [{"mid": d, "v": r["value_minor"], "t": now}
             for r, d in zip(rows, drafts, strict=True) if d is not None]
     if done:

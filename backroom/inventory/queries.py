@@ -83,7 +83,9 @@ def levels_for_sku(conn: Connection, sku_code: str) -> list[dict[str, Any]]:
 
     One indexed query (``ix_stock_levels_sku``); an unknown SKU simply holds nothing.
     """
-    return [dict(r._mapping) for r in conn.execute(_LEVELS_FOR_SKU, {"sku": sku_code})]
+    result = conn.execute(_LEVELS_FOR_SKU, {"sku": sku_code})
+    keys = tuple(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]  # dict(row._mapping): 3x slower
 
 
 def sku_exists(conn: Connection, sku_code: str) -> bool:

@@ -2,19 +2,35 @@
 
 The common case (an untracked SKU) is one guarded UPDATE of the warehouse position, which only
 succeeds while ``on_hand - reserved - safety_stock`` covers the request, plus one INSERT of the
-reservation row and its event. No read-then-write: the database decides, so concurrent
-processes can never oversell. Lot-tracked SKUs take the FEFO path under row locks.
+reservation row and its event (on PostgreSQL all three are one statement). No
+read-then-write: the database decides, so concurrent processes can never oversell. Lot-tracked
+SKUs take the FEFO path under row locks.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from backroom.core import clock
 from backroom.core.errors import NotFound, ValidationFailed
 from backroom.core.events import DomainEvent, record
+from backroom.db.base import UTCDateTime
+from backroom.db.prepared import Prepared
+from backroom.db.tables import OUTBOX
 from backroom.inventory.errors import InsufficientStock, Shortfall
 from backroom.inventory.model import LotStock, choose_stock
 from backroom.inventory.tables import LOTS, POSITIONS, RESERVATIONS, SETTINGS, WAREHOUSES
@@ -24,12 +40,41 @@ P, R, S = POSITIONS.c, RESERVATIONS.c, SETTINGS.c
 _safety = (select(func.coalesce(func.max(S.safety_stock), 0))
            .where(S.warehouse_id == bindparam("w"), S.sku_id == bindparam("s"))
            .scalar_subquery())
-_GUARDED = (update(POSITIONS)
-            .where(P.warehouse_id == bindparam("w"), P.sku_id == bindparam("s"),
-                   P.lot_id == bindparam("l"),
-                   P.on_hand - P.reserved - _safety >= bindparam("q"))
-            .values(reserved=P.reserved + bindparam("q")))
-_INSERT = insert(RESERVATIONS).returning(R.id)
+# The hot path runs precompiled (see backroom.db.prepared): Core's per-execution bookkeeping
+# cost more than the statements themselves.
+_GUARD = (update(POSITIONS)
+          .where(P.warehouse_id == bindparam("w"), P.sku_id == bindparam("s"),
+                 P.lot_id == bindparam("l"), P.on_hand - P.reserved - _safety >= bindparam("q"))
+          .values(reserved=P.reserved + bindparam("q")))
+_GUARDED = Prepared(_GUARD)
+_insert_row = insert(RESERVATIONS).values(
+    warehouse_id=bindparam("w"), sku_id=bindparam("s"), lot_id=bindparam("l"),
+    qty=bindparam("q"), open_qty=bindparam("q"), state="active",
+    reference=bindparam("reference"), created_at=bindparam("created_at"))
+_INSERT = Prepared(_insert_row.inline())  # SQLite: the id is the cursor's lastrowid
+_INSERT_RETURNING = Prepared(_insert_row.returning(R.id))
+# PostgreSQL: guarded UPDATE, reservation INSERT and its outbox event in one statement (one
+# round trip instead of three). Each data-modifying CTE runs only on the rows the one before
+# returned, so nothing is written unless the guard matched; the event's payload is built by the
+# server with the same keys as ``_recorded`` writes.
+_guarded = _GUARD.returning(P.warehouse_id, P.sku_id, P.lot_id).cte("guarded")
+_inserted = (insert(RESERVATIONS).from_select(
+    ["warehouse_id", "sku_id", "lot_id", "qty", "open_qty", "state", "reference", "created_at"],
+    select(_guarded.c.warehouse_id, _guarded.c.sku_id, _guarded.c.lot_id,
+           bindparam("q", type_=Integer), bindparam("q", type_=Integer), literal("active", String),
+           bindparam("reference", type_=String), bindparam("created_at", type_=UTCDateTime())))
+    .returning(R.id, R.warehouse_id, R.sku_id, R.lot_id, R.qty, R.reference).cte("inserted"))
+_event = (insert(OUTBOX).from_select(
+    ["event_id", "type", "aggregate", "payload", "occurred_at"],
+    select(bindparam("event_id", type_=String), literal("stock.reserved", String),
+           bindparam("aggregate", type_=String),
+           func.json_build_object("reservation_id", _inserted.c.id,
+                                  "warehouse_id", _inserted.c.warehouse_id,
+                                  "sku_id", _inserted.c.sku_id, "lot_id", _inserted.c.lot_id,
+                                  "qty", _inserted.c.qty, "reference", _inserted.c.reference),
+           bindparam("created_at", type_=UTCDateTime())).select_from(_inserted))
+    .returning(OUTBOX.c.id).cte("recorded"))
+_RESERVE_IN_ONE = Prepared(select(_inserted.c.id).add_cte(_guarded, _inserted, _event))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +95,34 @@ def reserve(conn: Connection, *, warehouse_id: int, sku_id: int, qty: int, refer
         raise ValidationFailed.single("qty", qty, "must be a positive whole number")
     if tracking == "none" or lot_id:
         lot = lot_id or 0
-        if conn.execute(_GUARDED, {"w": warehouse_id, "s": sku_id, "l": lot, "q": qty}
-                        ).rowcount == 1:
-            return [_insert(conn, warehouse_id, sku_id, lot, qty, reference)]
-        raise _shortfall(conn, warehouse_id, sku_id, qty, labels, lot)
+        params = {"w": warehouse_id, "s": sku_id, "l": lot, "q": qty, "reference": reference,
+                  "created_at": clock.now()}
+        if conn.dialect.name == "postgresql":
+            row = _RESERVE_IN_ONE.execute(conn, {**params, "event_id": uuid.uuid4().hex,
+                                                 "aggregate": f"sku:{sku_id}"}).fetchone()
+            if row is None:
+                raise _shortfall(conn, warehouse_id, sku_id, qty, labels, lot)
+            return [Reserved(int(row[0]), warehouse_id, sku_id, lot, qty, reference)]
+        if _GUARDED.execute(conn, params).rowcount != 1:
+            raise _shortfall(conn, warehouse_id, sku_id, qty, labels, lot)
+        rid = int(_INSERT.execute(conn, params).lastrowid)
+        return [_recorded(conn, rid, warehouse_id, sku_id, lot, qty, reference)]
     return _reserve_fefo(conn, warehouse_id, sku_id, qty, reference, labels)
 
 
 def _insert(conn: Connection, w: int, s: int, lot: int, qty: int, reference: str) -> Reserved:
-    rid = conn.execute(_INSERT, {"warehouse_id": w, "sku_id": s, "lot_id": lot, "qty": qty,
-                                 "open_qty": qty, "state": "active", "reference": reference,
-                                 "created_at": clock.now()}).scalar_one()
+    rid = int(_INSERT_RETURNING.execute(conn, {
+        "w": w, "s": s, "l": lot, "q": qty, "reference": reference,
+        "created_at": clock.now()}).fetchone()[0])
+    return _recorded(conn, rid, w, s, lot, qty, reference)
+
+
+def _recorded(conn: Connection, rid: int, w: int, s: int, lot: int, qty: int,
+              reference: str) -> Reserved:
     record(conn, [DomainEvent("stock.reserved", {
         "reservation_id": rid, "warehouse_id": w, "sku_id": s, "lot_id": lot, "qty": qty,
         "reference": reference}, aggregate=f"sku:{s}")])
-    return Reserved(int(rid), w, s, lot, qty, reference)
+    return Reserved(rid, w, s, lot, qty, reference)
 
 
 def _reserve_fefo(conn: Connection, w: int, s: int, qty: int, reference: str,

@@ -68,7 +68,7 @@ def receive(uow: UnitOfWork, warehouse: str, lines: list[ReceiptLine], *, refere
     """Goods arrive from a supplier: SUPPLIER → the warehouse's input (or ``location``)."""
     if not lines:
         raise ValidationFailed.single("lines", [], "a receipt needs at least one line")
-    currency = get_settings().base_currency
+    places = exponent(get_settings().base_currency)
     with uow.transaction() as conn:
         dest = (resolve.place(conn, location) if location
                 else resolve.warehouse_location(conn, warehouse, LocationKind.INPUT))
@@ -83,7 +83,7 @@ def receive(uow: UnitOfWork, warehouse: str, lines: list[ReceiptLine], *, refere
             value = None
             if ln.unit_cost is not None:
                 # Unit costs may carry sub-minor precision (3 for 10.00); the line value may not.
-                unit = Decimal(str(ln.unit_cost)).scaleb(exponent(currency))
+                unit = Decimal(str(ln.unit_cost)).scaleb(places)
                 if not unit.is_finite() or unit < 0:
                     problems.add("unit_cost", "must be a non-negative number", str(ln.unit_cost),
                                  n)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Table, bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backroom.db.bulk import prepared
 from backroom.inventory.tables import LEVELS, POSITIONS
 
 _LEVEL_KEYS = ("location_id", "sku_id", "lot_id")
@@ -21,22 +22,29 @@ def _upsert(conn: Connection, table: Table, keys: tuple[str, ...], buckets: tupl
     """Add deltas. Rows that lower a guarded bucket already exist (the ledger checked and
     locked them), so they are plain UPDATEs: the CHECK constraints would reject a negative
     candidate row of an upsert before its conflict clause applies."""
-    lowering = [r for r in rows if guarded and any(r[b] < 0 for b in buckets)]
-    raising = [r for r in rows if not (guarded and any(r[b] < 0 for b in buckets))]
+    lowering: list[dict[str, Any]] = []
+    raising: list[dict[str, Any]] = []
+    for r in rows:
+        (lowering if guarded and min(r[b] for b in buckets) < 0 else raising).append(r)
     if lowering:
-        lower = update(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys)).values(
-            {b: table.c[b] + bindparam(f"d_{b}") for b in buckets})
-        conn.execute(lower, [{**{f"k_{k}": r[k] for k in keys}, **{f"d_{b}": r[b] for b in buckets}}
-                            for r in lowering])
-    rows = raising
-    if not rows:
+        lower = prepared(("lower", table.name, keys, buckets), lambda: update(table).where(
+            *(table.c[k] == bindparam(f"k_{k}") for k in keys)).values(
+            {b: table.c[b] + bindparam(f"d_{b}") for b in buckets}))
+        lower.executemany(conn, [{**{f"k_{k}": r[k] for k in keys},
+                                  **{f"d_{b}": r[b] for b in buckets}} for r in lowering])
+    if not raising:
         return
-    ins = (pg_insert(table) if conn.dialect.name == "postgresql" else sqlite_insert(table))
-    upsert = ins.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={b: table.c[b] + ins.excluded[b] for b in buckets},
-    )
-    conn.execute(upsert, rows)
+    dialect, columns = conn.dialect.name, tuple(raising[0])
+    upsert = prepared(("upsert", dialect, table.name, keys, buckets, columns),
+                      lambda: _upsert_statement(dialect, table, keys, buckets, columns))
+    upsert.executemany(conn, raising)
+
+
+def _upsert_statement(dialect: str, table: Table, keys: tuple[str, ...],
+                      buckets: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    return ins.values({c: bindparam(c) for c in columns}).on_conflict_do_update(
+        index_elements=list(keys), set_={b: table.c[b] + ins.excluded[b] for b in buckets})
 
 
 def apply_level_deltas(conn: Connection,

@@ -20,6 +20,7 @@ APP_STATIC_URL = "/static/app"
 
 def mount(app: FastAPI) -> None:
     """Attach the dashboard's routes and static files to ``app``."""
+    from backroom.accounting import pages as accounting_pages
     from backroom.catalog import pages as catalog_pages
     from backroom.inventory import pages as inventory_pages
     from backroom.web import shell
@@ -27,12 +28,14 @@ def mount(app: FastAPI) -> None:
     app.mount(BOOTSTRAP_URL, StaticFiles(directory=bootstrap.BASE_DIR), name="bootstrap")
     app.mount(APP_STATIC_URL, StaticFiles(directory=STATIC_DIR), name="app-static")
     app.state.dashboard = Extensions(
-        overview_tiles=[catalog_pages.overview_tiles, inventory_pages.overview_tiles],
+        overview_tiles=[catalog_pages.overview_tiles, inventory_pages.overview_tiles,
+                        accounting_pages.overview_tiles],
         product_sections=[inventory_pages.product_stock_section],
     )
     app.include_router(shell.router)
     app.include_router(catalog_pages.router)
     app.include_router(inventory_pages.router)
+    app.include_router(accounting_pages.router)
     app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageError, _error_page)  # type: ignore[arg-type]
 

@@ -33,7 +33,7 @@ AREAS: tuple[Area, ...] = (
          "Purchase orders, receiving, putaway, replenishment, cycle counts and transfers."),
     Area("service", "Service", "/service", False,
          "Tickets, returns, exchanges, refunds and store credit."),
-    Area("accounting", "Accounting", "/accounting", False,
+    Area("accounting", "Accounting", "/accounting", True,
          "Journals, valuation, trial balance, balance sheet and period close."),
 )
 

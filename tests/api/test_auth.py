@@ -27,7 +27,9 @@ from tests.api.helpers import (
 
 # Routes that authenticate some other way; each needs its own test of that way.
 PUBLIC: set[tuple[str, str]] = {("POST", "/api/v1/webhooks/tracking/{carrier}"),
-                                 ("POST", "/api/v1/webhooks/easypost")}
+                                 ("POST", "/api/v1/webhooks/easypost"),
+                                 ("POST", "/api/v1/webhooks/shopify/{channel}"),
+                                 ("POST", "/api/v1/webhooks/woocommerce/{channel}")}
 # Routes open to any valid token, whatever its role.
 ANY_ROLE = {("GET", "/api/v1/me")}
 
