@@ -9,6 +9,8 @@ $(STAMP): pyproject.toml build-constraints.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --build-constraint build-constraints.txt -e ".[dev]"
+	@# Precompile once: with PYTHONDONTWRITEBYTECODE set, every process would recompile imports.
+	$(PY) -m compileall -q -j 0 $(VENV)/lib backroom > /dev/null || true
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,0 +1,1 @@
+"""Sample route requests (package data): ``backroom routes sample`` prints ``berlin.json``."""
