@@ -17,6 +17,7 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/backroom init --demo
+	$(VENV)/bin/backroom books post
 	$(VENV)/bin/backroom serve --admin-token
 
 system-deps:
