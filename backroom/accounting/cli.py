@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import getpass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from backroom.accounting import periods, posting, services
-from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors, parse_date
 from backroom.core.errors import ValidationFailed
 
 app = typer.Typer(help="The books: post events, accounts, entries, rules, periods.",
@@ -35,15 +34,6 @@ def _say(data: Any, as_json: bool, text: str) -> None:
         emit(data, True)
     else:
         console.print(text)
-
-
-def parse_date(name: str, raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed.single(name, raw, "must be a date YYYY-MM-DD") from None
 
 
 @app.command("post")

@@ -13,8 +13,7 @@ from typing import Any
 import typer
 
 from backroom.accounting import reports
-from backroom.accounting.cli import parse_date
-from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors, parse_date
 from backroom.core.errors import ValidationFailed
 
 report_app = typer.Typer(help="Reports: trial balance, balance sheet, P&L, ledger, "

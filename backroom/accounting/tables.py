@@ -25,10 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime, table_of
+from backroom.db.base import Base, BigId, UTCDateTime, table_of
 from backroom.inventory import valuation_tables as _valuation  # noqa: F401 - registers them
 
-BigId = BigInteger().with_variant(Integer, "sqlite")
 ACCOUNT_TYPES = ("asset", "liability", "equity", "income", "expense")
 
 

@@ -10,6 +10,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
 import typer
@@ -17,7 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from rich.console import Console
 from rich.table import Table
 
-from backroom.core.errors import BackroomError
+from backroom.core.errors import BackroomError, ValidationFailed
 from backroom.db.uow import UnitOfWork
 
 console = Console()
@@ -69,3 +70,13 @@ def emit(data: Any, as_json: bool, *, title: str = "", columns: Sequence[str] = 
         print_table(title, columns, rows)
     else:
         console.print(data)
+
+
+def parse_date(name: str, raw: str | None) -> date | None:
+    """An ISO date from an option, or a clear error naming the option."""
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed.single(name, raw, "must be a date YYYY-MM-DD") from None

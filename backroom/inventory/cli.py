@@ -6,14 +6,20 @@ machines). Bad input exits with code 2 and a message naming the field; nothing i
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from backroom.cli.common import JsonOption, console, emit, err_console, handle_errors
+from backroom.cli.common import (
+    JsonOption,
+    console,
+    emit,
+    err_console,
+    handle_errors,
+    parse_date,
+)
 from backroom.core.errors import BackroomError, ValidationFailed
 from backroom.inventory import cli_drafts, cli_stock_csv, services, transfers
 from backroom.inventory.cli_stock_read import money, open_uow, register, show_reservations
@@ -45,15 +51,6 @@ def _decimal(name: str, raw: str | None) -> Decimal | None:
     return value
 
 
-def _date(name: str, raw: str | None) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValidationFailed.single(name, raw, "must be a date YYYY-MM-DD") from None
-
-
 @app.command("receive")
 def receive(warehouse: str = typer.Argument(..., help="Warehouse code, e.g. WH1."),
             sku: str | None = typer.Argument(None, help="SKU (omit with --file)."),
@@ -77,7 +74,7 @@ def receive(warehouse: str = typer.Argument(..., help="Warehouse code, e.g. WH1.
             result = _receive_file(warehouse, file, location, reference, as_json)
         else:
             line = ReceiptLine(sku or "", qty or 0, _decimal("unit_cost", unit_cost), lot,
-                               _date("expiry", expiry))
+                               parse_date("expiry", expiry))
             with open_uow() as uow:
                 result = services.receive(uow, warehouse, [line], reference=reference,
                                           location=location).as_dict()
@@ -143,7 +140,7 @@ def adjust(location: str = typer.Argument(...), sku: str = typer.Argument(...),
         with open_uow() as uow:
             result = services.adjust(uow, location, sku, change or 0, reason=reason, lot=lot,
                                      reference=reference, note=note,
-                                     expiry=_date("expiry", expiry)).as_dict()
+                                     expiry=parse_date("expiry", expiry)).as_dict()
     show_moves(result, as_json, "adjusted")
 
 

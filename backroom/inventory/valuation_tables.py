@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime, table_of
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from backroom.db.base import Base, BigId, UTCDateTime, table_of
 
 
 class LandedCost(Base):

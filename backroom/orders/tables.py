@@ -25,9 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime, table_of
+from backroom.db.base import Base, BigId, UTCDateTime, table_of
 
-BigId = BigInteger().with_variant(Integer, "sqlite")
 _KINDS = "'shopify', 'woocommerce', 'csv', 'api'"
 _STATES = "'open', 'on_hold', 'processing', 'completed', 'cancelled'"
 _PAYMENT = ("'pending', 'authorized', 'partially_paid', 'paid', 'partially_refunded', "

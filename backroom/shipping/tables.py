@@ -23,9 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backroom.db.base import Base, UTCDateTime, table_of
-
-BigId = BigInteger().with_variant(Integer, "sqlite")
+from backroom.db.base import Base, BigId, UTCDateTime, table_of
 
 _STATES = ("'draft', 'purchased', 'pre_transit', 'in_transit', 'out_for_delivery', "
            "'delivered', 'exception', 'returned', 'voided'")
