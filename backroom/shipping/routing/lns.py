@@ -4,7 +4,7 @@ Christiaens & Vanden Berghe, Transportation Science 2020), in pure Python.
 Each step removes a few strings of consecutive customers near a random seed customer (from
 several routes), reinserts every removed customer at its cheapest feasible position (skipping
 each position with a small "blink" probability), and accepts the result by simulated annealing
-whose temperature falls from a fraction of the average arc cost to nearly zero over the time
+whose temperature falls from 1.5 times the mean arc cost to 1 % of it over the time
 budget. Feasibility of an insertion is O(1) from each route's earliest and latest service times.
 The best solution seen is returned; it is never worse than the one given.
 """
@@ -22,9 +22,8 @@ _BIG = 1 << 60
 MEAN_REMOVED = 10
 MAX_STRING = 10
 BLINK = 0.01
-NEIGHBOURS = 0  # insertion next to this many nearest customers is tried first
-HOT = 0.5  # start temperature, as a fraction of the mean arc cost
-COLD = 0.005  # end temperature, idem
+HOT = 1.5  # start temperature, as a multiple of the mean arc cost
+COLD = 0.01  # end temperature, idem
 
 
 @dataclass(slots=True)
@@ -101,38 +100,10 @@ class _Search:
     def score(self, routes: list[_Route], missing: list[int]) -> int:
         return sum(r.cost for r in routes) + sum(self.absent[u] for u in missing)
 
-    def best_insertion(self, routes: list[_Route], u: int, free: list[int],
-                       where: dict[int, int]) -> tuple[int, int, int]:
+    def best_insertion(self, routes: list[_Route], u: int,
+                       free: list[int]) -> tuple[int, int, int]:
         """(cost increase, route index, position), where route index ``len(routes) + v``
-        means a new route on the free vehicle ``v``; (_BIG, -1, 0) if it fits nowhere.
-
-        Positions next to the customer's nearest placed neighbours (and at both ends of every
-        route) are tried first; all positions only if none of those is feasible."""
-        found = (_BIG, -1, 0)
-        if NEIGHBOURS:
-            found = self._scan(routes, u, self._candidates(routes, u, where))
-        if found[1] < 0:
-            found = self._scan(routes, u, None)
-        best, ri, at = found
-        c = self.costs
-        for v in free:
-            delta = c[0][u] + c[u][0]
-            if delta < best and self._fits_alone(v, u):
-                best, ri, at = delta, len(routes) + v, 0
-        return best, ri, at
-
-    def _candidates(self, routes: list[_Route], u: int,
-                    where: dict[int, int]) -> dict[int, set[int]]:
-        out: dict[int, set[int]] = {ri: {0, len(r.seq) - 2} for ri, r in enumerate(routes)}
-        for w in self.near[u][:NEIGHBOURS]:
-            ri = where.get(w)
-            if ri is not None:
-                i = routes[ri].seq.index(w)
-                out[ri].update((i - 1, i))
-        return out
-
-    def _scan(self, routes: list[_Route], u: int,
-              only: dict[int, set[int]] | None) -> tuple[int, int, int]:
+        means a new route on the free vehicle ``v``; (_BIG, -1, 0) if it fits nowhere."""
         best, where, at = _BIG, -1, 0
         du, c, s_u, rdy, due = self.demand[u], self.costs, self.service[u], self.ready[u], self.due[u]
         c_u = c[u]
@@ -147,7 +118,7 @@ class _Search:
                 continue
             travel = self.travel[v]
             seq, early, late = r.seq, r.early, r.late
-            for i in (range(len(seq) - 1) if only is None else only[ri]):
+            for i in range(len(seq) - 1):
                 a, b = seq[i], seq[i + 1]
                 delta = c[a][u] + c_u[b] - c[a][b]
                 if delta >= best:
@@ -158,6 +129,10 @@ class _Search:
                 if start > due or start + s_u + travel[u][b] > late[i + 1] or blink() < BLINK:
                     continue
                 best, where, at = delta, ri, i
+        for v in free:
+            delta = c[0][u] + c_u[0]
+            if delta < best and self._fits_alone(v, u):
+                best, where, at = delta, len(routes) + v, 0
         return best, where, at
 
     def _fits_alone(self, v: int, u: int) -> bool:
@@ -171,15 +146,12 @@ class _Search:
         self._order(removed)
         used = {r.vehicle for r in routes}
         free = self._free_vehicles(used)
-        where = {c: ri for ri, r in enumerate(routes) for c in r.seq[1:-1]}
         missing = []
         for u in removed:
-            _, ri, pos = self.best_insertion(routes, u, free, where)
+            _, ri, pos = self.best_insertion(routes, u, free)
             if ri < 0:
                 missing.append(u)
-                continue
-            where[u] = min(ri, len(routes))
-            if ri >= len(routes):
+            elif ri >= len(routes):
                 vehicle = ri - len(routes)
                 used.add(vehicle)
                 free = self._free_vehicles(used)

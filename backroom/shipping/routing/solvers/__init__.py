@@ -5,9 +5,9 @@ time budget. ``solve`` always returns within about ``time_limit`` seconds.
 * ``vroom`` (default): VROOM builds the start in a fraction of the budget.
 * ``ortools``: OR-Tools (parallel cheapest insertion + guided local search) for its share.
 
-Measured on public benchmark instances (docs/routing.md): VROOM + polish is the most accurate at
-equal time; OR-Tools alone needs far longer for similar quality and found no solution on the
-tightest fleets.
+Measured on the public benchmark instances at 9 s each (docs/routing.md): VROOM + polish
+averages 0.05 % above the optimum on CVRP (30–80 customers) and 0.27 % on Solomon VRPTW; VROOM
+alone 0.03 % and 1.23 %; OR-Tools alone 0.58 % and 1.64 %; OR-Tools + polish 0.26 % and 1.43 %.
 """
 
 from __future__ import annotations
