@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
@@ -139,14 +139,12 @@ def _fallback_unit_costs(conn: Connection, sku_ids: set[int]) -> dict[int, Decim
         return {}
     costs: dict[int, Decimal] = {}
     c = LAYERS.c
-    latest = (select(c.sku_id, c.qty_in, c.value_in)
-              .where(c.sku_id.in_(sorted(sku_ids)), c.warehouse_id.is_not(None))
-              .order_by(c.sku_id, c.id.desc()))
-    seen: dict[int, bool] = defaultdict(bool)
-    for layer in conn.execute(latest):
-        if not seen[layer.sku_id]:
-            seen[layer.sku_id] = True
-            costs[layer.sku_id] = Decimal(layer.value_in) / layer.qty_in
+    # Only each SKU's newest warehouse layer, not its whole history.
+    newest = (select(func.max(c.id)).where(c.sku_id.in_(sorted(sku_ids)),
+                                           c.warehouse_id.is_not(None))
+              .group_by(c.sku_id))
+    for layer in conn.execute(select(c.sku_id, c.qty_in, c.value_in).where(c.id.in_(newest))):
+        costs[layer.sku_id] = Decimal(layer.value_in) / layer.qty_in
     p = PRODUCTS.c
     for row in conn.execute(select(p.id, p.standard_cost_minor).where(
             p.id.in_(sorted(sku_ids - set(costs))))):
