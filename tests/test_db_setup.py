@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from backroom.core.events import DomainEvent
+from backroom.db.engine import make_engine
 from backroom.db.migrate import current_revision, head_revision
 from backroom.db.registry import metadata
 from backroom.db.uow import UnitOfWork
@@ -60,3 +65,26 @@ def test_done_moves_cannot_be_deleted_when_ledger_is_append_only(uow: UnitOfWork
             raise AssertionError(f"{stmt} should have been refused")
         except DBAPIError as exc:
             assert "immutable" in str(exc)
+
+
+def test_sqlite_readers_wait_for_locks_while_writers_poll_when_beginning(tmp_path: Path) -> None:
+    """Writers poll BEGIN IMMEDIATE themselves (busy timeout off); readers keep SQLite's wait."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'b.db'}", busy_timeout_ms=1234)
+    uow = UnitOfWork(engine)
+    try:
+        with uow.transaction() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0
+        with uow.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 1234
+        with uow.transaction() as conn:
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_event_ids_sort_by_creation_time_when_created_apart() -> None:
+    first = DomainEvent("x", {}).event_id
+    time.sleep(0.002)
+    second = DomainEvent("x", {}).event_id
+    assert len(first) == len(second) == 32 and first < second
+    assert int(first, 16) and first != DomainEvent("x", {}).event_id

@@ -6,7 +6,8 @@ use case, so a rolled-back transaction never leaks an event.
 
 from __future__ import annotations
 
-import uuid
+import os
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -23,7 +24,16 @@ class DomainEvent:
     type: str
     payload: dict[str, Any]
     aggregate: str = ""
-    event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    event_id: str = field(default_factory=lambda: new_event_id())
+
+
+def new_event_id() -> str:
+    """A 32-hex-digit id that sorts by creation time (milliseconds, then 80 random bits).
+
+    Time-ordered ids land at the right edge of the outbox's unique index instead of on a
+    random page, so a commit rewrites one index page rather than a fresh one each time.
+    """
+    return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
 def record(conn: Connection, events: Iterable[DomainEvent]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.pool import QueuePool
 from backroom.core.settings import get_settings
 
 READONLY = "backroom.readonly"
+BUSY_TIMEOUT = "backroom.busy_timeout_ms"  # the busy timeout the connection has now
 IDLE_SINCE = "backroom.idle_since"
 PING_AFTER_IDLE_S = 1.0
 
@@ -85,6 +86,7 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, echo: bool, pool_size: int) -
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.close()
+        _record.info[BUSY_TIMEOUT] = int(busy_timeout_ms)
 
     # Writers take the write lock up front: no check-then-write race, no deadlock on lock
     # upgrade. Read-only units of work (see ``mark_readonly``) begin deferred so readers never
@@ -92,41 +94,47 @@ def _sqlite_engine(url: str, busy_timeout_ms: int, echo: bool, pool_size: int) -
     # ConnectionEvents listener makes every connection dispatch begin/execute/commit events,
     # which cost ~25 µs per transaction.
     def do_begin(dbapi_conn: Any) -> None:
-        if dbapi_conn.info.get(READONLY):
-            dbapi_conn.driver_connection.execute("BEGIN")
+        info, driver = dbapi_conn.info, dbapi_conn.driver_connection
+        if info.get(READONLY):
+            _set_busy_timeout(driver, info, int(busy_timeout_ms))
+            driver.execute("BEGIN")
         else:
-            begin_immediate(dbapi_conn.driver_connection, busy_timeout_ms)
+            _set_busy_timeout(driver, info, 0)
+            begin_immediate(driver, busy_timeout_ms)
 
     setattr(engine.dialect, "do_begin", do_begin)  # noqa: B010 - per-engine override
     return engine
+
+
+def _set_busy_timeout(driver: sqlite3.Connection, info: dict[str, Any], ms: int) -> None:
+    if info.get(BUSY_TIMEOUT) != ms:
+        driver.execute(f"PRAGMA busy_timeout={ms}")
+        info[BUSY_TIMEOUT] = ms
 
 
 def begin_immediate(dbapi_conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
     """BEGIN IMMEDIATE, retrying in short sleeps while another connection holds the write lock.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25 ... ms between tries, while a
-    reservation holds the lock for ~0.1 ms, so contending writers would mostly sleep. Here the
-    tries run with the busy timeout off and we poll from 20 µs doubling up to 1 ms, until the
-    busy timeout is used up; statements inside the transaction keep the timeout.
+    reservation holds the lock for ~0.1 ms, so contending writers would mostly sleep. So the
+    caller turns the connection's busy timeout off (and leaves it off while it keeps writing:
+    once BEGIN IMMEDIATE holds the write lock, WAL mode has nothing left to wait for) and we
+    poll from 20 µs doubling up to 1 ms, until the busy timeout is used up.
     """
-    dbapi_conn.execute("PRAGMA busy_timeout=0")
-    try:
-        delay, deadline = 20e-6, 0.0
-        while True:
-            try:
-                dbapi_conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as err:
-                if err.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # incl. extended codes
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + busy_timeout_ms / 1000
-                if now >= deadline:
-                    raise
-            time.sleep(delay)
-            delay = min(delay * 2, 1e-3)
-    finally:
-        dbapi_conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    delay, deadline = 20e-6, 0.0
+    while True:
+        try:
+            dbapi_conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if err.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:  # incl. extended codes
+                raise
+            now = time.monotonic()
+            deadline = deadline or now + busy_timeout_ms / 1000
+            if now >= deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 1e-3)
 
 
 def mark_readonly(conn: Connection, readonly: bool) -> None:
