@@ -15,9 +15,12 @@ from backroom.db.engine import make_engine
 def create_app(engine: Engine | None = None) -> FastAPI:
     from backroom.accounting.api import router as accounting_router
     from backroom.catalog.api import router as catalog_router
+    from backroom.fulfillment.api import router as fulfillment_router
+    from backroom.fulfillment.api_pack import router as packing_router
     from backroom.inventory.api import router as inventory_router
     from backroom.inventory.api_locations import router as locations_router
     from backroom.orders.api import router as orders_router
+    from backroom.orders.api_availability import router as availability_router
     from backroom.orders.api_webhooks import router as order_webhooks_router
     from backroom.shipping.api_rating import router as rating_router
     from backroom.shipping.api_routes import router as routes_router
@@ -43,6 +46,9 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(routes_router, prefix="/api/v1")
     app.include_router(shipments_router, prefix="/api/v1")
     app.include_router(orders_router, prefix="/api/v1")
+    app.include_router(availability_router, prefix="/api/v1")
+    app.include_router(fulfillment_router, prefix="/api/v1")
+    app.include_router(packing_router, prefix="/api/v1")
     app.include_router(order_webhooks_router, prefix="/api/v1")
     mount_web(app)
     return app

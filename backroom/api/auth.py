@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "accounting:close": frozenset(),
     "catalog:read": frozenset({"warehouse", "service", "accounting", "integration", "read-only"}),
     "catalog:write": frozenset({"integration"}),
+    "fulfillment:read": frozenset({"warehouse", "service", "integration", "read-only"}),
+    "fulfillment:write": frozenset({"warehouse"}),
     "inventory:read": frozenset({"warehouse", "service", "accounting", "integration",
                                  "read-only"}),
     "inventory:write": frozenset({"warehouse", "integration"}),

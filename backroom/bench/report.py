@@ -11,7 +11,8 @@ from rich.table import Table
 
 @dataclass(frozen=True, slots=True)
 class Goal:
-    """A target: ``ratio_at_least`` (Backroom ÷ baseline ≥ x) or ``below`` (figure < x)."""
+    """A target: ``ratio_at_least`` (Backroom ÷ baseline ≥ x), ``at_least`` (figure ≥ x) or
+    ``below`` (figure < x)."""
 
     kind: str
     limit: float
@@ -20,6 +21,8 @@ class Goal:
     def met(self, value: float, ratio: float | None) -> bool:
         if self.kind == "ratio_at_least":
             return ratio is not None and ratio >= self.limit
+        if self.kind == "at_least":
+            return value >= self.limit
         return value < self.limit
 
 
@@ -102,6 +105,8 @@ def _fmt(value: float, unit: str) -> str:
         return f"{value:,.0f} tx/s"
     if unit == "ms":
         return f"{value:.3f} ms"
+    if unit == "orders/s":
+        return f"{value:,.1f} orders/s"
     return f"{value:.2f} {unit}"
 
 

@@ -16,8 +16,8 @@ from backroom import bench
 from backroom.core.errors import ValidationFailed
 
 # Modules of this package that are building blocks, not suites.
-HELPERS = frozenset({"batch", "loops", "pgcluster", "procs", "report", "reserve", "runner",
-                     "seed"})
+HELPERS = frozenset({"batch", "loops", "pgcluster", "pipeline_store", "procs", "report",
+                     "reserve", "runner", "seed"})
 
 
 def suites() -> list[str]:

@@ -17,9 +17,12 @@ def _register() -> None:
     from backroom.accounting.cli import app as books_app
     from backroom.accounting.cli_reports import export_app, report_app
     from backroom.catalog.cli import app as products_app
+    from backroom.fulfillment.cli import fulfill_app, pick_app, waves_app
+    from backroom.fulfillment.cli_pack import boxes_app, pack_app
     from backroom.inventory.cli import app as stock_app
     from backroom.inventory.cli_locations import app as locations_app
     from backroom.orders.cli import app as orders_app
+    from backroom.orders.cli_availability import app as channels_app
     from backroom.orders.cli_import import app as import_app
     from backroom.shipping.cli_rating import app as ship_app
     from backroom.shipping.cli_routes import app as routes_app
@@ -40,7 +43,13 @@ def _register() -> None:
     app.add_typer(report_app, name="report")
     app.add_typer(export_app, name="export")
     app.add_typer(orders_app, name="orders")
+    app.add_typer(channels_app, name="channels")
     app.add_typer(import_app, name="import")
+    app.add_typer(fulfill_app, name="fulfill")
+    app.add_typer(waves_app, name="waves")
+    app.add_typer(pick_app, name="pick")
+    app.add_typer(boxes_app, name="boxes")
+    app.add_typer(pack_app, name="pack")
 
 
 _register()

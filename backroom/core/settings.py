@@ -26,9 +26,19 @@ class Settings(BaseSettings):
         default=SecretStr(""), description="verifies X-Hmac-Signature on /webhooks/easypost")
     tracking_webhook_secret: SecretStr = Field(
         default=SecretStr(""), description="verifies X-Backroom-Signature on /webhooks/tracking")
+    sourcing_strategy: str = Field(
+        default="cost", description="which warehouse ships which lines: cost (cheapest "
+                                    "shipping + split penalty), priority or closest (greedy)")
+    sourcing_split_penalty_minor: int = Field(
+        default=150, ge=0, description="cost of each package beyond the first when an order "
+                                       "is split, in minor units of the base currency")
     stale_scan_business_days: int = Field(
         default=3, ge=1, le=30, description="a shipment with no scan for this many business "
                                             "days is delayed")
+    books_post_inline: bool = Field(
+        default=False, description="post events that have posting rules to the books in the "
+                                   "same transaction as they are recorded (the worker still "
+                                   "posts the rest and skips what is posted)")
 
     def safe_database_url(self) -> str:
         """The URL with any password masked, for printing."""

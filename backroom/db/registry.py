@@ -12,6 +12,7 @@ def metadata() -> MetaData:
     from backroom.db.base import Base
     from backroom.fulfillment import tables as _fulfillment  # noqa: F401
     from backroom.inventory import tables as _inventory  # noqa: F401
+    from backroom.orders import availability_tables as _availability  # noqa: F401
     from backroom.orders import tables as _orders  # noqa: F401
     from backroom.shipping import tables as _shipping  # noqa: F401
 

@@ -135,7 +135,8 @@ class FulfillmentLine(Base):
     __tablename__ = "fulfillment_lines"
     __table_args__ = (
         UniqueConstraint("fulfillment_order_id", "order_line_id"),
-        CheckConstraint("qty > 0", name="qty_positive"),
+        # 0 once every unit was given back (a short pick sent them to another warehouse).
+        CheckConstraint("qty >= 0", name="qty_not_negative"),
         CheckConstraint("qty_shipped >= 0 AND qty_shipped <= qty_packed AND "
                         "qty_packed <= qty_picked AND qty_picked <= qty",
                         name="flow_within_qty"),

@@ -206,7 +206,7 @@ def cancel_lines(uow: UnitOfWork, conn: Connection, order_id: int,
     for line_id, plan in plans:
         line = lines[line_id]
         if plan.from_reserved:
-            _release_reservations(uow, line_id, plan.from_reserved)
+            _release_reservations(uow, conn, line_id, plan.from_reserved)
         conn.execute(update(ORDER_LINES).where(L.id == line_id).values(
             qty_cancelled=L.qty_cancelled + plan.qty,
             qty_reserved=L.qty_reserved - plan.from_reserved,
@@ -249,7 +249,12 @@ def _plans(order: Any, lines: dict[int, Any], wanted: Sequence[tuple[int, int | 
     return [(i, p) for i, p in plans if p.qty]
 
 
-def _release_reservations(uow: UnitOfWork, line_id: int, qty: int) -> None:
+def _release_reservations(uow: UnitOfWork, conn: Connection, line_id: int, qty: int) -> None:
+    # Units in fulfillment orders are given back there (in their warehouse); the hook is
+    # imported here because fulfillment builds on orders, not the other way round.
+    from backroom.fulfillment.fulfillment_orders import release_for_cancel
     from backroom.inventory import services as inventory
 
-    inventory.release(uow, reference=reservation_reference(line_id), qty=qty)
+    left = release_for_cancel(conn, line_id, qty)
+    if left:
+        inventory.release(uow, reference=reservation_reference(line_id), qty=left)

@@ -22,7 +22,9 @@ def mount(app: FastAPI) -> None:
     """Attach the dashboard's routes and static files to ``app``."""
     from backroom.accounting import pages as accounting_pages
     from backroom.catalog import pages as catalog_pages
+    from backroom.fulfillment import pages as fulfillment_pages
     from backroom.inventory import pages as inventory_pages
+    from backroom.orders import pages as orders_pages
     from backroom.web import shell
 
     app.mount(BOOTSTRAP_URL, StaticFiles(directory=bootstrap.BASE_DIR), name="bootstrap")
@@ -32,10 +34,15 @@ def mount(app: FastAPI) -> None:
                         accounting_pages.overview_tiles],
         product_sections=[inventory_pages.product_stock_section],
     )
+    # The order page (orders) shows sourcing and fulfillment orders (fulfillment, which
+    # depends on orders): a provider registered here, as for the product page.
+    app.state.order_sections = [fulfillment_pages.order_sections]
     app.include_router(shell.router)
     app.include_router(catalog_pages.router)
     app.include_router(inventory_pages.router)
     app.include_router(accounting_pages.router)
+    app.include_router(orders_pages.router)
+    app.include_router(fulfillment_pages.router)
     app.add_exception_handler(LoginRequired, _to_login)  # type: ignore[arg-type]
     app.add_exception_handler(PageError, _error_page)  # type: ignore[arg-type]
 

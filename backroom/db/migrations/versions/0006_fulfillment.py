@@ -197,7 +197,7 @@ def upgrade() -> None:
         sa.Column("qty_picked", sa.Integer(), nullable=False),
         sa.Column("qty_packed", sa.Integer(), nullable=False),
         sa.Column("qty_shipped", sa.Integer(), nullable=False),
-        sa.CheckConstraint("qty > 0", name=op.f("ck_fulfillment_lines_qty_positive")),
+        sa.CheckConstraint("qty >= 0", name=op.f("ck_fulfillment_lines_qty_not_negative")),
         sa.CheckConstraint(
             "qty_shipped >= 0 AND qty_shipped <= qty_packed AND "
             "qty_packed <= qty_picked AND qty_picked <= qty",

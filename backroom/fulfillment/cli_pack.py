@@ -1,0 +1,201 @@
+"""``backroom boxes …`` (the box catalog) and ``backroom pack …`` (propose cartons, open,
+scan, seal, show, and ship a packed fulfillment order)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.core.errors import ValidationFailed
+from backroom.fulfillment import boxes, packing_service
+from backroom.fulfillment.box_csv import import_boxes
+from backroom.fulfillment.shipping_service import ship_fulfillment_order
+
+boxes_app = typer.Typer(help="The box catalog cartonization chooses from.", no_args_is_help=True)
+pack_app = typer.Typer(help="Pack a picked fulfillment order into cartons, then ship it.",
+                       no_args_is_help=True)
+_BOX_COLUMNS = ["code", "name", "inner mm", "max g", "tare g", "cost", "active"]
+
+
+def _box_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[b["code"], b["name"], f"{b['inner_length_mm']}×{b['inner_width_mm']}×"
+             f"{b['inner_height_mm']}", b["max_weight_g"], b["tare_g"],
+             f"{b['cost']} {b['currency']}", "yes" if b["active"] else "no"] for b in items]
+
+
+@boxes_app.command("list")
+def list_boxes(all_boxes: bool = typer.Option(False, "--all", help="Include deactivated boxes."),
+               as_json: bool = JsonOption) -> None:
+    with handle_errors(as_json):
+        items = boxes.list_boxes(get_uow(), include_inactive=all_boxes)
+    emit(items, as_json, title="Boxes", columns=_BOX_COLUMNS, rows=_box_rows(items))
+
+
+@boxes_app.command("create")
+def create(code: str, length: int = typer.Option(..., "--length", help="Inner length, mm."),
+           width: int = typer.Option(..., "--width", help="Inner width, mm."),
+           height: int = typer.Option(..., "--height", help="Inner height, mm."),
+           max_weight: int = typer.Option(..., "--max-weight", help="Most the contents may "
+                                          "weigh, g."),
+           cost: str = typer.Option("0", "--cost", help="One box, in the base currency."),
+           tare: int = typer.Option(0, "--tare", help="What the empty box weighs, g."),
+           name: str = typer.Option("", "--name"), as_json: bool = JsonOption) -> None:
+    """Add a box to the catalog."""
+    with handle_errors(as_json):
+        box = boxes.create_box(get_uow(), boxes.BoxSpec(code, length, width, height, max_weight,
+                                                        cost, tare, name))
+    emit(box, as_json, title="Box created", columns=_BOX_COLUMNS, rows=_box_rows([box]))
+
+
+@boxes_app.command("update")
+def update(code: str, length: int | None = typer.Option(None, "--length"),
+           width: int | None = typer.Option(None, "--width"),
+           height: int | None = typer.Option(None, "--height"),
+           max_weight: int | None = typer.Option(None, "--max-weight"),
+           cost: str | None = typer.Option(None, "--cost"),
+           tare: int | None = typer.Option(None, "--tare"),
+           name: str | None = typer.Option(None, "--name"), as_json: bool = JsonOption) -> None:
+    """Change some fields of a box."""
+    given = {"inner_length_mm": length, "inner_width_mm": width, "inner_height_mm": height,
+             "max_weight_g": max_weight, "cost": cost, "tare_g": tare, "name": name}
+    with handle_errors(as_json):
+        box = boxes.update_box(get_uow(), code, {k: v for k, v in given.items()
+                                                 if v is not None})
+    emit(box, as_json, title="Box updated", columns=_BOX_COLUMNS, rows=_box_rows([box]))
+
+
+@boxes_app.command("deactivate")
+def deactivate(code: str, as_json: bool = JsonOption) -> None:
+    """Stop proposing and opening a box."""
+    with handle_errors(as_json):
+        box = boxes.deactivate_box(get_uow(), code)
+    emit(box, as_json, title="Box deactivated", columns=_BOX_COLUMNS, rows=_box_rows([box]))
+
+
+@boxes_app.command("import")
+def import_file(file: Path = typer.Argument(..., help="CSV: code,name,inner_length_mm,"
+                                            "inner_width_mm,inner_height_mm,max_weight_g,"
+                                            "tare_g,cost"),
+                as_json: bool = JsonOption) -> None:
+    """Create or update boxes from a CSV file: every row good, or nothing written."""
+    with handle_errors(as_json):
+        if not file.is_file():
+            raise ValidationFailed.single("file", str(file), "no such file")
+        result = import_boxes(get_uow(), file.read_bytes())
+    emit(result, as_json, title="Box import", columns=["created", "updated", "unchanged"],
+         rows=[[result["created"], result["updated"], result["unchanged"]]])
+
+
+@boxes_app.command("seed")
+def seed(as_json: bool = JsonOption) -> None:
+    """Add the default mailers and cartons that are not in the catalog yet."""
+    with handle_errors(as_json):
+        result = boxes.seed_default_boxes(get_uow())
+    emit(result, as_json, title="Default boxes", columns=["created", "already there"],
+         rows=[[", ".join(result["created"]) or "-", ", ".join(result["existing"]) or "-"]])
+
+
+def _cartons(view: dict[str, Any], title: str) -> None:
+    emit(view, False, title=title, columns=["carton", "box", "state", "weight g", "items"],
+         rows=[[c["carton_no"], c["box"], c.get("state", "proposed"),
+                c["weight_g"], ", ".join(f"{i['sku']}×{i['qty']}" for i in c["items"])]
+               for c in view["cartons"]])
+
+
+@pack_app.command("propose")
+def propose(fo_id: int = typer.Argument(..., metavar="FO"), as_json: bool = JsonOption) -> None:
+    """Propose the cartons for a picked fulfillment order."""
+    with handle_errors(as_json):
+        proposal = packing_service.propose_cartons(get_uow(), fo_id)
+    if as_json:
+        emit(proposal, True)
+        return
+    _cartons(proposal, f"Cartons for fulfillment order {fo_id}")
+    console.print(f"boxes {proposal['box_cost_minor']} + shipping "
+                  f"{proposal['shipping_cost_minor']} = {proposal['total_minor']} "
+                  f"{proposal['currency']} minor units ({proposal['ship_cost_model']})")
+
+
+@pack_app.command("open")
+def open_carton(fo_id: int = typer.Argument(..., metavar="FO"),
+                box: str = typer.Argument(..., help="Box code."),
+                as_json: bool = JsonOption) -> None:
+    """Open another carton."""
+    with handle_errors(as_json):
+        result = packing_service.open_carton(get_uow(), fo_id, box)
+    if as_json:
+        emit(result, True)
+        return
+    console.print(
+        f"carton {result['carton']['carton_no']} ({box}) opened")
+
+
+@pack_app.command("scan")
+def scan(fo_id: int = typer.Argument(..., metavar="FO"),
+         carton: int = typer.Argument(..., metavar="CARTON"),
+         barcode: str = typer.Argument(..., help="GTIN or SKU."),
+         qty: int = typer.Option(1, "--qty", help="Number of scans."),
+         lot: str | None = typer.Option(None, "--lot", help="Lot or serial number."),
+         as_json: bool = JsonOption) -> None:
+    """Scan units into a carton."""
+    with handle_errors(as_json):
+        result = packing_service.pack_scan(get_uow(), fo_id, carton, barcode, qty, lot)
+    if as_json:
+        emit(result, True)
+        return
+    console.print(
+        f"{result['units']} × {result['sku']} into carton {carton}; {result['to_pack']} "
+        "unit(s) left to pack", highlight=False)
+
+
+@pack_app.command("seal")
+def seal(fo_id: int = typer.Argument(..., metavar="FO"),
+         carton: int = typer.Argument(..., metavar="CARTON"), as_json: bool = JsonOption) -> None:
+    """Seal a carton (weighs it); the last one makes the order packed."""
+    with handle_errors(as_json):
+        result = packing_service.seal_carton(get_uow(), fo_id, carton)
+    if as_json:
+        emit(result, True)
+        return
+    console.print(
+        f"carton {carton} sealed, {result['carton']['weight_g']} g; fulfillment order "
+        f"{fo_id} is {result['state']}", highlight=False)
+
+
+@pack_app.command("show")
+def show(fo_id: int = typer.Argument(..., metavar="FO"), as_json: bool = JsonOption) -> None:
+    """Lines (picked, packed, shipped) and cartons of a fulfillment order."""
+    with handle_errors(as_json):
+        view = packing_service.packing_status(get_uow(), fo_id)
+    if as_json:
+        emit(view, True)
+        return
+    console.print(f"fulfillment order {fo_id}: {view['state']}, {view['to_pack']} to pack")
+    _cartons(view, "Cartons")
+
+
+@pack_app.command("ship")
+def ship(fo_id: int = typer.Argument(..., metavar="FO"),
+         carrier: str | None = typer.Option(None, "--carrier"),
+         service: str | None = typer.Option(None, "--service"),
+         carton: list[int] = typer.Option([], "--carton", help="Ship only this sealed carton "
+                                          "now; repeatable."),
+         as_json: bool = JsonOption) -> None:
+    """Buy the label and ship the sealed cartons (rate-shops unless --carrier/--service)."""
+    with handle_errors(as_json):
+        result = ship_fulfillment_order(get_uow(), fo_id, carrier=carrier, service=service,
+                                        cartons=carton or None)
+    if as_json:
+        emit(result, True)
+        return
+    s = result["shipment"]
+    console.print(f"fulfillment order {fo_id} shipped: shipment {s['id']}, {s['carrier']} "
+                  f"{s['service']}, {len(s['packages'])} package(s), tracking "
+                  f"{s['tracking_number']}; cost of goods {result['cogs_minor']} "
+                  f"{result['base_currency']} minor units", highlight=False)
+    if result["remainder_fulfillment_order_id"]:
+        console.print(f"the rest is in fulfillment order "
+                      f"{result['remainder_fulfillment_order_id']}")
