@@ -16,6 +16,7 @@ from backroom.db.migrate import upgrade
 from backroom.db.uow import UnitOfWork
 from tests.pgserver import PgServer, find_bindir
 
+pytest_plugins = ["tests.web.live"]  # the ``chromium`` fixture for every browser test
 _counter = itertools.count()
 
 

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+# Importing inline registers its posting hook when BACKROOM_BOOKS_POST_INLINE is on.
+from backroom.accounting import inline as _inline  # noqa: F401
 from backroom.accounting import journal, periods, posting, reports, services
 from backroom.api.auth import Principal
 from backroom.api.deps import WriteContext, get_uow, require, write_context
@@ -177,6 +179,16 @@ def reopen_period(body: PeriodNoteIn, period: str = Path(max_length=7),
     return ctx.run(lambda uow: periods.reopen_period(uow, period, by=by, note=body.note))
 
 
+@router.post("/years/{year}/close")
+def close_year(year: int = Path(ge=1900, le=9998), body: PeriodNoteIn | None = None,
+               ctx: WriteContext = Depends(write_context(CLOSE))) -> JSONResponse:
+    """Year-end closing: income and expenses to retained earnings (admin; once per year)."""
+    from backroom.accounting.closing import close_year as close
+
+    note, by = (body.note if body else ""), f"api:{ctx.principal.name}"
+    return ctx.run(lambda uow: close(uow, year, by=by, note=note))
+
+
 @router.get("/reports/trial-balance")
 def trial_balance(as_of: AsOf = None, start: Start = None, _: Principal = Depends(require(READ)),
                   uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
@@ -213,8 +225,9 @@ def inventory_valuation(as_of: AsOf = None, sku: str | None = Query(None, max_le
 
 
 @router.get("/reports/margin")
-def margin(by: Literal["month", "sku", "channel"] = "month", start: Start = None,
-           end: End = None, _: Principal = Depends(require(READ)),
+def margin(by: str = Query("month", max_length=40, description="month, sku or channel, or "
+                                                                "several: channel,month"),
+           start: Start = None, end: End = None, _: Principal = Depends(require(READ)),
            uow: UnitOfWork = Depends(get_uow)) -> dict[str, Any]:
     return _read(uow, reports.margin, by=by, start=start, end=end)
 

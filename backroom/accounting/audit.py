@@ -40,13 +40,15 @@ class Pending:
 
 
 def pending(conn: Connection) -> Pending:
-    """Outbox events of a type with posting rules that the worker has not settled yet."""
+    """Outbox events of a type with posting rules that the worker has not settled yet and
+    that were not posted inline (``BACKROOM_BOOKS_POST_INLINE``) either."""
     low = conn.execute(select(CURSOR.c.low_water).where(CURSOR.c.consumer == CONSUMER)
                        ).scalar() or 0
     types = sorted({r.event for r in load_rules(conn)})
     o = OUTBOX.c
     rows = conn.execute(select(o.type, o.payload).where(
-        o.id > low, o.type.in_(types), ~exists().where(SETTLED.c.outbox_id == o.id)))
+        o.id > low, o.type.in_(types), ~exists().where(SETTLED.c.outbox_id == o.id),
+        ~exists().where(ENTRIES.c.source_event_id == o.event_id)))
     count, wh, tr, moves = 0, 0, 0, set()
     for row in rows:
         count += 1
@@ -176,9 +178,12 @@ ACCOUNTING_CHECKS = [check_entries_balance, check_trial_balance, check_balance_s
 
 
 def run_all(uow: UnitOfWork) -> AuditReport:
-    """The inventory checks and the books checks, on one consistent snapshot."""
+    """Every check ``backroom audit`` runs — inventory, books and fulfillment — on one
+    consistent snapshot."""
+    from backroom.fulfillment.audit import CHECKS as FULFILLMENT_CHECKS
+
     with uow.read() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        checks: list[Any] = [*CHECKS, *ACCOUNTING_CHECKS]
+        checks: list[Any] = [*CHECKS, *ACCOUNTING_CHECKS, *FULFILLMENT_CHECKS]
         return AuditReport([check(conn) for check in checks])

@@ -8,6 +8,8 @@ from typing import Any
 
 import typer
 
+# Importing inline registers its posting hook when BACKROOM_BOOKS_POST_INLINE is on.
+from backroom.accounting import inline as _inline  # noqa: F401
 from backroom.accounting import periods, posting, services
 from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors, parse_date
 from backroom.core.errors import ValidationFailed
@@ -141,6 +143,19 @@ def reopen(period: str = typer.Argument(..., help="Month YYYY-MM."),
     with handle_errors(as_json):
         data = periods.reopen_period(get_uow(), period, by=who(), note=note)
     _say(data, as_json, f"period {data['period']} reopened")
+
+
+@app.command("close-year")
+def close_year(year: int = typer.Argument(..., help="Fiscal (calendar) year, e.g. 2025."),
+               note: str = typer.Option("", "--note"), as_json: bool = JsonOption) -> None:
+    """Close a year: post its income and expenses to retained earnings (once; admin)."""
+    from backroom.accounting.closing import close_year as close
+
+    with handle_errors(as_json):
+        data = close(get_uow(), year, by=who(), note=note)
+    _say(data, as_json, f"year {data['year']} closed: entry {data['entry_id']} on "
+                        f"{data['date']} moves net income {data['net_income']} to account "
+                        f"{data['retained_earnings_account']}")
 
 
 @app.command("periods")

@@ -128,18 +128,22 @@ def inventory_valuation(as_of: str | None = AsOf,
 
 
 @report_app.command("margin")
-def margin(by: str = typer.Option("month", "--by", help="month, sku or channel"),
+def margin(by: str = typer.Option("month", "--by", help="month, sku or channel, or several "
+                                                     "joined by commas (channel,month)"),
            start: str | None = From, end: str | None = To, as_of: str | None = AsOf,
            as_json: bool = JsonOption) -> None:
-    """Revenue, COGS and gross margin by month, SKU or channel."""
+    """Revenue, COGS and gross margin by month, SKU and/or channel."""
     with handle_errors(as_json):
         first, last = _range(as_of, start, end)
         with get_uow().read() as conn:
             data = reports.margin(conn, by=by, start=first, end=last)
-    emit(data, as_json, title=f"Gross margin by {by} ({data['currency']})",
-         columns=[by, "revenue", "cogs", "gross margin", "margin %"],
-         rows=[(r[by], r["revenue"], r["cogs"], r["gross_margin"], r["margin_pct"])
-               for r in data["rows"]])
+    dims = data["by"].split(",")
+    rows = [(*(r[d] for d in dims), r["revenue"], r["cogs"], r["gross_margin"],
+             r["margin_pct"]) for r in data["rows"]]
+    rows.append(("total", *[""] * (len(dims) - 1), data["total_revenue"],
+                 data["total_cogs"], data["gross_margin"], ""))
+    emit(data, as_json, title=f"Gross margin by {data['by']} ({data['currency']})",
+         columns=[*dims, "revenue", "cogs", "gross margin", "margin %"], rows=rows)
 
 
 @export_app.command("beancount")

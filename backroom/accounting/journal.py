@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backroom.accounting.model import (
+    YEAR_CLOSE_REF,
     AccountInfo,
     EntryDraft,
     LineDraft,
@@ -171,6 +172,9 @@ def reverse_entry(conn: Connection, entry_id: int, *, on: date | None, created_b
                   description: str = "") -> Posted:
     """Post the mirror image of entry ``entry_id`` (once), dated ``on`` or the original date."""
     head, draft = load_entry(conn, entry_id)
+    if head.source_ref.startswith(YEAR_CLOSE_REF):
+        raise Conflict(f"entry {entry_id} closes a year to retained earnings and cannot be "
+                       "reversed: a closed year is final", data={"entry_id": entry_id})
     if head.reversal_of is not None:
         raise Conflict(f"entry {entry_id} is itself a reversal (of entry {head.reversal_of}); "
                        "post a new entry instead", data={"entry_id": entry_id})

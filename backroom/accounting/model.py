@@ -24,6 +24,7 @@ class AccountType(StrEnum):
 
 
 DEBIT_NORMAL = frozenset({AccountType.ASSET, AccountType.EXPENSE})
+YEAR_CLOSE_REF = "year_close:"  # source_ref prefix of year-end closing entries
 BALANCE_SHEET = frozenset({AccountType.ASSET, AccountType.LIABILITY, AccountType.EQUITY})
 
 

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import Connection
 
+# Importing inline registers its posting hook when BACKROOM_BOOKS_POST_INLINE is on.
+from backroom.accounting import inline as _inline  # noqa: F401
 from backroom.accounting import posting, reports
 from backroom.accounting.audit import pending
 from backroom.api.deps import get_uow

@@ -13,6 +13,8 @@ from sqlalchemy import Connection, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from backroom.accounting import inline
+from backroom.accounting.closing import YearClosed, closing_entry
 from backroom.accounting.model import parse_period
 from backroom.accounting.tables import PERIOD_LOG, PERIODS
 from backroom.core import clock
@@ -43,8 +45,18 @@ def reopen_period(uow: UnitOfWork, period: str, *, by: str, note: str = "") -> d
     with uow.transaction() as conn:
         if _state(conn, month, lock=True) != "closed":
             raise Conflict(f"period {month} is not closed", data={"period": month})
+        _refuse_if_year_closed(conn, month)
         _set(conn, month, "open", by, note)
         return {"period": month, "state": "open"}
+
+
+def _refuse_if_year_closed(conn: Connection, month: str) -> None:
+    year = int(month[:4])
+    entry = closing_entry(conn, year)
+    if entry is not None:
+        raise YearClosed(f"year {year} is closed to retained earnings (entry {entry}): its "
+                         "months stay closed; post corrections in an open month",
+                         data={"period": month, "year": year, "entry_id": entry})
 
 
 def _state(conn: Connection, month: str, *, lock: bool = False) -> str:
@@ -55,6 +67,7 @@ def _state(conn: Connection, month: str, *, lock: bool = False) -> str:
 
 
 def _set(conn: Connection, month: str, state: str, by: str, note: str) -> None:
+    inline.forget(conn.engine)
     now = clock.now()
     ins = pg_insert(PERIODS) if conn.dialect.name == "postgresql" else sqlite_insert(PERIODS)
     conn.execute(ins.values(period=month, state=state, changed_at=now, changed_by=by[:100])

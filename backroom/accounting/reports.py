@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from backroom.accounting import balances
+from backroom.accounting.closing import closing_totals
 from backroom.accounting.model import DEBIT_NORMAL, natural_balance
 from backroom.accounting.tables import ACCOUNTS, ENTRIES, LINES
 from backroom.core.errors import NotFound
@@ -64,13 +65,17 @@ def balance_sheet(conn: Connection, *, as_of: date | None = None) -> dict[str, A
 
 def profit_and_loss(conn: Connection, *, start: date | None = None,
                     end: date | None = None) -> dict[str, Any]:
-    """Income and expenses over [start, end]: revenue, cost of sales, gross profit, net."""
+    """Income and expenses over [start, end]: revenue, cost of sales, gross profit, net.
+    Year-end closing entries are left out: a closed year still shows its activity."""
     parts: dict[str, list[dict[str, Any]]] = {"revenue": [], "cost": [], "other": []}
     sums = {"revenue": 0, "cost": 0, "other": 0}
+    closing = closing_totals(conn, start=start, end=end)
     for t in balances.totals(conn, start=start, end=end):
-        if t.type not in ("income", "expense") or not (t.debit or t.credit):
+        less_d, less_c = closing.get(t.id, (0, 0))
+        debit, credit = t.debit - less_d, t.credit - less_c
+        if t.type not in ("income", "expense") or not (debit or credit):
             continue
-        value = natural_balance(t.type, t.debit, t.credit)
+        value = natural_balance(t.type, debit, credit)
         key = ("revenue" if t.type == "income"
                else "cost" if t.section.lower() == "cost of sales" else "other")
         sums[key] += value
@@ -139,16 +144,18 @@ def inventory_valuation(conn: Connection, *, as_of: date | None = None,
 
 def margin(conn: Connection, *, by: str = "month", start: date | None = None,
            end: date | None = None) -> dict[str, Any]:
-    """Revenue, COGS and gross margin by month, SKU or channel (from the journal lines)."""
-    from backroom.accounting.margin import margin_rows
+    """Revenue, COGS and gross margin by month, SKU and/or channel (``"channel,month"``),
+    from the journal lines; closing entries left out (see ``margin.py``)."""
+    from backroom.accounting.margin import margin_rows, parse_by
 
-    rows = margin_rows(conn, by=by, start=start, end=end)
-    out = [{by: key, "revenue": money(rev), "cogs": money(cogs),
+    dims = parse_by(by)
+    rows = margin_rows(conn, by=dims, start=start, end=end)
+    out = [{**dict(zip(dims, key, strict=True)), "revenue": money(rev), "cogs": money(cogs),
             "gross_margin": money(rev - cogs),
             "margin_pct": str(round(100 * (rev - cogs) / rev, 1)) if rev else None}
            for key, rev, cogs in rows]
     total_rev, total_cogs = sum(r[1] for r in rows), sum(r[2] for r in rows)
-    return {**_head("margin", start=start, end=end), "by": by, "rows": out,
+    return {**_head("margin", start=start, end=end), "by": ",".join(dims), "rows": out,
             "total_revenue": money(total_rev), "total_cogs": money(total_cogs),
             "gross_margin": money(total_rev - total_cogs)}
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from sqlalchemy import delete, insert, select, update
 
-from backroom.accounting import journal
+from backroom.accounting import inline, journal
 from backroom.accounting.model import AccountType, EntryDraft, LineDraft, to_base
 from backroom.accounting.rules import parse_rule
 from backroom.accounting.tables import ACCOUNTS, RULES
@@ -40,6 +40,7 @@ def create_account(uow: UnitOfWork, code: str, name: str, type_: str, *, section
         conn.execute(insert(ACCOUNTS).values(code=code, name=name.strip(), type=type_,
                                              section=section, role=role or None, active=True,
                                              created_at=clock.now()))
+        inline.forget(conn.engine)
         return account(conn, code)
 
 
@@ -59,6 +60,7 @@ def update_account(uow: UnitOfWork, code: str, *, name: str | None = None,
         account(conn, code)
         if values:
             conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.code == code).values(**values))
+            inline.forget(conn.engine)
         return account(conn, code)
 
 
@@ -164,6 +166,7 @@ def load_rules(uow: UnitOfWork, text: str) -> dict[str, Any]:
         conn.execute(insert(RULES), [{"event_type": rule.event, "name": rule.name,
                                       "definition": item, "active": active, "updated_at": now}
                                      for rule, item, active in rows])
+        inline.forget(conn.engine)
     return {"rules": len(rows), "events": sorted({rule.event for rule, _, _ in rows})}
 
 

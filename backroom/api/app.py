@@ -13,6 +13,9 @@ from backroom.db.engine import make_engine
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
+    from backroom.fulfillment import backorders
+
+    backorders.install()
     from backroom.accounting.api import router as accounting_router
     from backroom.catalog.api import router as catalog_router
     from backroom.fulfillment.api import router as fulfillment_router

@@ -56,7 +56,7 @@ def read_csv(data: bytes | str, currency: str,
     A file that cannot be read as a table at all (not UTF-8, no header, unknown columns,
     broken quoting) raises ``ValidationFailed``; a bad cell only marks its row.
     """
-    text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    text = decode_utf8(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     rows: list[ImportRow] = []
     try:
@@ -73,7 +73,8 @@ def read_csv(data: bytes | str, currency: str,
     return rows
 
 
-def _decode(data: bytes) -> str:
+def decode_utf8(data: bytes) -> str:
+    """Bytes of an uploaded CSV as text (a BOM is dropped); not UTF-8 → a clear problem."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

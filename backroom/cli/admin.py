@@ -74,17 +74,22 @@ def audit(as_json: bool = typer.Option(False, "--json")) -> None:
     raise typer.Exit(0 if report.ok else 1)
 
 
-def bench(suite: str = typer.Argument(..., help="Benchmark suite: inventory"),
+def bench(suite: str = typer.Argument(..., help="Benchmark suite: inventory, rating, routing, "
+                                     "picking, packing, sourcing, pipeline, accounting"),
           as_json: bool = typer.Option(False, "--json"),
           quick: bool = typer.Option(False, "--quick", help="Smaller sizes, for a smoke run."),
           postgres_url: str = typer.Option("", "--postgres-url",
                                            help="PostgreSQL to measure (default: start one)"),
           instances: str = typer.Option("", "--instances",
-                                        help="routing: folder of CVRPLIB/Solomon instances")) -> None:
+                                        help="routing: folder of CVRPLIB/Solomon instances"),
+          orders: int = typer.Option(0, "--orders", min=0,
+                                     help="pipeline: how many orders (default 10,000)")) -> None:
     """Run a benchmark suite and print each figure beside its baseline."""
     from backroom.bench.runner import run_suite
 
-    extra = {"instances": instances} if instances else {}
+    extra: dict[str, object] = {"instances": instances} if instances else {}
+    if orders:
+        extra["orders"] = orders
     with handle_errors(as_json):
         run_suite(suite, as_json=as_json, quick=quick, postgres_url=postgres_url or None,
                   **extra)

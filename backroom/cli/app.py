@@ -17,6 +17,7 @@ def _register() -> None:
     from backroom.accounting.cli import app as books_app
     from backroom.accounting.cli_reports import export_app, report_app
     from backroom.catalog.cli import app as products_app
+    from backroom.fulfillment import backorders
     from backroom.fulfillment.cli import fulfill_app, pick_app, waves_app
     from backroom.fulfillment.cli_pack import boxes_app, pack_app
     from backroom.inventory.cli import app as stock_app
@@ -28,6 +29,7 @@ def _register() -> None:
     from backroom.shipping.cli_routes import app as routes_app
     from backroom.shipping.cli_shipments import app as shipments_app
 
+    backorders.install()  # receipts and returns from the CLI fill backorders too
     app.command("init")(admin.init)
     app.command("serve")(admin.serve)
     app.command("audit")(admin.audit)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -36,15 +37,35 @@ def new_event_id() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{os.urandom(10).hex()}"
 
 
+# Called by ``record`` after the outbox insert, on the same connection and transaction, with
+# the events and their ``occurred_at``. Another area registers one to act in the same
+# transaction (accounting's optional inline posting, ``BACKROOM_BOOKS_POST_INLINE``); core
+# knows nothing about who. With none registered ``record`` pays one empty-list test.
+RecordHook = Callable[[Connection, Sequence[DomainEvent], datetime], None]
+_hooks: list[RecordHook] = []
+
+
+def add_record_hook(hook: RecordHook) -> None:
+    """Call ``hook`` after every ``record`` (once, however often it is added)."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+
+
+def remove_record_hook(hook: RecordHook) -> None:
+    if hook in _hooks:
+        _hooks.remove(hook)
+
+
 def record(conn: Connection, events: Iterable[DomainEvent]) -> None:
     """Append ``events`` to the outbox on ``conn`` (inside the caller's transaction)."""
     from backroom.db.tables import OUTBOX
 
     at = clock.now()
+    batch = events if isinstance(events, list) else list(events)
     rows = [
         {"event_id": e.event_id, "type": e.type, "aggregate": e.aggregate,
          "payload": e.payload, "occurred_at": at}
-        for e in events
+        for e in batch
     ]
     if len(rows) == 1:
         _single_insert().execute(conn, rows[0])  # the hot path: one event per reservation
@@ -52,6 +73,9 @@ def record(conn: Connection, events: Iterable[DomainEvent]) -> None:
         from backroom.db.bulk import insert_rows
 
         insert_rows(conn, OUTBOX, rows)
+    if _hooks and batch:
+        for hook in tuple(_hooks):
+            hook(conn, batch, at)
 
 
 @cache

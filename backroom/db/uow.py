@@ -24,6 +24,14 @@ class UnitOfWork:
     def from_url(cls, url: str | None = None) -> UnitOfWork:
         return cls(make_engine(url))
 
+    @classmethod
+    def joined(cls, conn: Connection) -> UnitOfWork:
+        """A unit of work inside ``conn``'s open transaction (for code called from a hook in
+        the middle of a use case): every block joins it; the owner of ``conn`` commits."""
+        uow = cls(conn.engine)
+        uow._conn = conn
+        return uow
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name

@@ -1,8 +1,9 @@
-"""A small demo store: two warehouses with bins and a few dozen SKUs with stock.
+"""A small demo store: two warehouses with bins, a few dozen SKUs with stock, and orders.
 
-Seeded through the real services (catalog import, warehouse creation, receipts, putaway,
-reservations), so the demo exercises the same code as production. Idempotent: a database that
-already has products is left alone. Deterministic: a fixed random seed.
+Seeded through the real services (catalog import, warehouse creation, receipts, putaway, then
+orders through allocation, waves, picking, packing and shipping — ``demo.orders``), so the
+demo exercises the same code as production. Idempotent: a database that already has products
+is left alone. Deterministic: a fixed random seed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
 from backroom.core.settings import get_settings
 from backroom.db.uow import UnitOfWork
+from backroom.demo.orders import seed_orders
 from backroom.inventory import services as inv
 from backroom.inventory.locations import WarehouseSpec, create_bins, create_warehouse
 from backroom.inventory.services import ReceiptLine
@@ -64,8 +66,9 @@ def seed_demo(uow: UnitOfWork, seed: int = 7) -> dict[str, Any] | None:
         skus = _products(uow)
         bins = {wh.code: _warehouse(uow, wh) for wh in WAREHOUSES}
         units = _stock(uow, rng, skus, bins)
+        flow = seed_orders(uow, rng, skus, list(bins))
     return {"warehouses": len(WAREHOUSES), "bins": sum(len(b) for b in bins.values()),
-            "products": len(skus), "units": units}
+            "products": len(skus), "units": units, **flow}
 
 
 def _products(uow: UnitOfWork) -> list[tuple[str, str, str]]:
@@ -126,7 +129,6 @@ def _stock(uow: UnitOfWork, rng: random.Random, skus: list[tuple[str, str, str]]
             receipt = inv.receive(uow, wh, lines, reference=f"PO-{wh}-{po:04d}")
             units += sum(m["qty"] for m in receipt.moves)
             _putaway(uow, rng, receipt.moves, wh_bins, skus)
-        _reserve_some(uow, rng, wh, skus)
     return units
 
 
@@ -149,12 +151,3 @@ def _lots_of_receipt(uow: UnitOfWork, move_ids: list[int]) -> dict[int, str]:
         rows = conn.execute(select(MOVES.c.id, LOTS.c.code).join(LOTS, LOTS.c.id == MOVES.c.lot_id)
                             .where(MOVES.c.id.in_(move_ids))).all()
     return {r.id: r.code for r in rows}
-
-
-def _reserve_some(uow: UnitOfWork, rng: random.Random, wh: str,
-                  skus: list[tuple[str, str, str]]) -> None:
-    for n in range(1, 9):
-        sku = rng.choice([s for s, tracking, _ in skus if tracking != "serial"])
-        inv.reserve(uow, wh, sku, rng.randint(1, 4), f"DEMO-ORDER-{wh}-{n:04d}:1")
-
-

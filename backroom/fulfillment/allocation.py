@@ -62,7 +62,9 @@ def allocate_order(uow: UnitOfWork, order_id: int, *, strategy: str | None = Non
     with ``backorders`` also the units already waiting on a backorder."""
     for attempt in range(RETRIES):
         try:
-            with uow.transaction():
+            # A savepoint per attempt: a failed one leaves nothing behind, also when this runs
+            # inside a larger transaction (backorders filled by a receipt).
+            with uow.transaction() as conn, conn.begin_nested():
                 return _allocate(uow, order_id, strategy, backorders)
         except InsufficientStock:
             if attempt == RETRIES - 1:
@@ -162,7 +164,7 @@ def fill_backorders(uow: UnitOfWork, product_ids: Iterable[int]) -> list[dict[st
         try:
             done = allocate_order(uow, order_id, backorders=True)
         except BackroomError:
-            continue
+            continue  # held meanwhile or stock gone: it stays backordered (savepoint undone)
         if done.reserved_units:
             filled.append(done.as_dict())
     return filled

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from backroom.catalog.csvio import decode_utf8
 from backroom.core.errors import Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
@@ -34,7 +35,7 @@ Parsed = tuple[int, str, dict[str, Any]]  # line, code, values
 
 def parse_boxes_csv(data: bytes | str) -> list[Parsed]:
     """Rows of the file, or ``ValidationFailed`` with every problem (line, field, value)."""
-    text = _decode(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
+    text = decode_utf8(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     rows: list[Parsed] = []
@@ -55,15 +56,6 @@ def parse_boxes_csv(data: bytes | str) -> list[Parsed]:
         raise ValidationFailed.of(problems, f"{len(problems)} problem(s) in the box file; "
                                   "nothing was imported: " + "; ".join(map(str, problems[:3])))
     return rows
-
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ValidationFailed.of([Problem("file", "is not UTF-8 text; save the CSV as UTF-8",
-                                           data[exc.start:exc.end].hex(" "), line)]) from None
 
 
 def _header(reader: Any) -> tuple[list[str], int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from tests.accounting.helpers import post_all
 
 
 @pytest.fixture
-def march(store: UnitOfWork) -> UnitOfWork:
+def march(store: UnitOfWork) -> Iterator[UnitOfWork]:
     previous = clock.set_clock(FixedClock(datetime(2026, 3, 30, 12, tzinfo=UTC)))
     yield store
     clock.set_clock(previous)

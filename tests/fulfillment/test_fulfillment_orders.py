@@ -11,6 +11,7 @@ from sqlalchemy import select
 from backroom.core.errors import Conflict, ValidationFailed
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import audit, fulfillment_orders
+from backroom.fulfillment.tables import FULFILLMENT_ORDERS
 from backroom.fulfillment.waves import WaveRule, create_wave
 from backroom.inventory.audit import run_audit
 from backroom.inventory.errors import InsufficientStock
@@ -140,4 +141,46 @@ def test_order_cancel_takes_units_out_of_fulfillment_when_not_yet_picked(
     other_fo = open_fo(uow, other)
     order_services.cancel_order(uow, other.order_id, reason="fraud", actor="test")
     assert _fo(uow, other_fo)["state"] == "cancelled"
+    _clean(uow)
+
+
+@pytest.fixture
+def autofill() -> Any:
+    from backroom.core.events import remove_record_hook
+    from backroom.fulfillment import backorders
+
+    backorders.install()
+    yield
+    remove_record_hook(backorders.on_record)
+
+
+def test_backorders_fill_when_stock_arrives_and_not_before(uow: UnitOfWork,
+                                                           autofill: None) -> None:
+    from decimal import Decimal
+
+    from backroom.fulfillment.allocation import allocate_order
+    from backroom.inventory import services as inventory
+
+    stocked(uow, {"WH1-A-01-1": {"PLAIN": 2}})
+    order = api_order(uow, "bo", [5])
+    done = allocate_order(uow, order.order_id)
+    assert done.reserved_units == 2 and done.backordered_units == 3
+    with uow.read() as conn:
+        line = conn.execute(select(ORDER_LINES).where(
+            ORDER_LINES.c.order_id == order.order_id)).one()
+    assert (line.qty_reserved, line.qty_backordered) == (2, 3)
+    # An internal move is no arrival: nothing changes.
+    inventory.move(uow, "PLAIN", 1, "WH1-A-01-1", "WH1-A-02-1")
+    assert _line_reserved(uow, order.order_id) == [2]
+    # Two units arrive: they go to the backorder in the same transaction as the receipt.
+    inventory.receive(uow, "WH2", [inventory.ReceiptLine("PLAIN", 2, Decimal("2.00"))])
+    with uow.read() as conn:
+        line = conn.execute(select(ORDER_LINES).where(
+            ORDER_LINES.c.order_id == order.order_id)).one()
+    assert (line.qty_reserved, line.qty_backordered) == (4, 1)
+    assert _reserved(uow, "WH2") == 2
+    with uow.read() as conn:
+        fos = conn.execute(select(FULFILLMENT_ORDERS.c.warehouse_id).where(
+            FULFILLMENT_ORDERS.c.order_id == order.order_id)).scalars().all()
+    assert len(fos) == 2
     _clean(uow)

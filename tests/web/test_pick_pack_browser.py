@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from backroom.api.app import create_app
 from backroom.db.engine import make_engine
 from backroom.db.uow import UnitOfWork
 from tests.web.flowseed import GTINS, Released, flow_store, order_with_fo, released
+from tests.web.live import TABLET, Watch, serving
 from tests.web.seed import make_token
-from tests.web.test_browser import TABLET, Watch, chromium  # noqa: F401 - chromium: fixture
 
 pytestmark = pytest.mark.browser
 
@@ -53,22 +48,10 @@ def flow_server(tmp_path_factory: pytest.TempPathFactory,
     batch = released(uow)
     order_with_fo(uow, "W-2", (1, 1))  # waits for the next wave: the overview lists it
     token = make_token(uow, "warehouse", "Pick tablet")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(engine), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield FlowServer(f"http://127.0.0.1:{sock.getsockname()[1]}", token, batch)
+        with serving(engine) as url:
+            yield FlowServer(url, token, batch)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         engine.dispose()
 
 
@@ -137,7 +120,7 @@ def _pack_and_ship(page: Any, server: FlowServer) -> None:
 
 
 def test_picker_scans_the_batch_then_packs_and_ships_when_on_a_tablet(
-        chromium: Any, flow_server: FlowServer) -> None:  # noqa: F811 - the fixture
+        chromium: Any, flow_server: FlowServer) -> None:
     watch = Watch()
     path = f"/fulfillment/pick/{flow_server.batch.batch_id}"
     context, page = _tablet(chromium, flow_server, path, watch)
@@ -168,7 +151,7 @@ def test_picker_scans_the_batch_then_packs_and_ships_when_on_a_tablet(
 
 
 def test_orders_and_fulfillment_pages_fit_a_tablet_when_browsing(
-        chromium: Any, flow_server: FlowServer) -> None:  # noqa: F811 - the fixture
+        chromium: Any, flow_server: FlowServer) -> None:
     watch = Watch()
     context, page = _tablet(chromium, flow_server, "/fulfillment", watch)
     _fits(page)
