@@ -148,8 +148,8 @@ def _choose(conn: Connection, wh: int, rule: WaveRule,
         if why is not None:
             result.skipped.append({"fulfillment_order_id": fo.id, "reason": why})
             continue
-        if result.lines + len(tasks) > rule.max_lines:
-            break
+        if chosen and result.lines + len(tasks) > rule.max_lines:
+            break  # (an order larger than max_lines still goes, alone, so it never starves)
         if not _reserve(conn, tasks):
             result.skipped.append({"fulfillment_order_id": fo.id,
                                    "reason": "bin stock was taken meanwhile"})

@@ -165,3 +165,16 @@ def test_pick_list_pdf_lists_stops_in_walking_order_with_a_map(uow: UnitOfWork) 
     # The map is vector drawing: rectangles for racks and the route polyline.
     content = page.get_contents().get_data()
     assert content.count(b" re") >= 4
+
+
+def test_wave_takes_one_large_order_alone_when_it_exceeds_max_lines(uow: UnitOfWork) -> None:
+    stocked(uow)
+    big = open_fo(uow, api_order(uow, "big", [3, 2]))
+    small = open_fo(uow, api_order(uow, "small", [1]))
+    first = create_wave(uow, WaveRule("WH1", max_lines=1))
+    assert first.orders == 1 and first.lines == 2
+    with uow.read() as conn:
+        states = dict(conn.execute(select(FULFILLMENT_ORDERS.c.id, FULFILLMENT_ORDERS.c.state)
+                                   .where(FULFILLMENT_ORDERS.c.id.in_([big, small]))).all())
+    assert states == {big: "released", small: "waiting"}
+    assert create_wave(uow, WaveRule("WH1", max_lines=1)).orders == 1
