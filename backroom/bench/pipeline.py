@@ -50,7 +50,8 @@ def run(as_json: bool = False, quick: bool = False, postgres_url: str | None = N
         orders: int | None = None) -> dict[str, Any]:
     count = orders or (QUICK_ORDERS if quick else ORDERS)
     pg_count = orders or (QUICK_ORDERS if quick else POSTGRES_ORDERS)
-    report = Report(meta={"orders": count, "postgres_orders": pg_count, "seed": SEED})
+    report = Report(meta={"orders": count, "postgres_orders": pg_count, "seed": SEED},
+                    title="backroom bench pipeline")
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix="backroom-pipeline-") as folder:
         url = seed.sqlite_database(Path(folder), "pipeline")

@@ -55,6 +55,7 @@ class Report:
     audits: dict[str, bool] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    title: str = "backroom bench inventory"
 
     @property
     def audit_ok(self) -> bool:
@@ -81,7 +82,7 @@ class Report:
         return data
 
     def print(self, console: Console) -> None:
-        table = Table(title="backroom bench inventory", title_justify="left")
+        table = Table(title=self.title, title_justify="left")
         for name, justify in (("figure", "left"), ("Backroom", "right"), ("baseline", "right"),
                               ("ratio", "right"), ("target", "left"), ("result", "left")):
             table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -106,7 +107,7 @@ def _fmt(value: float, unit: str) -> str:
     if unit == "ms":
         return f"{value:.3f} ms"
     if unit == "orders/s":
-        return f"{value:,.1f} orders/s"
+        return f"{value:,.1f} orders/s" if value >= 10 else f"{value:.2f} orders/s"
     return f"{value:.2f} {unit}"
 
 
