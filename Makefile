@@ -18,7 +18,7 @@ install: $(STAMP)
 run: install
 	$(VENV)/bin/backroom init --demo
 	$(VENV)/bin/backroom books post
-	$(VENV)/bin/backroom serve --admin-token
+	$(VENV)/bin/backroom serve --admin-token --worker
 
 system-deps:
 	bash scripts/system-deps.sh

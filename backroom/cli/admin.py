@@ -40,7 +40,10 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"),
           port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers", min=1),
           admin_token: bool = typer.Option(False, "--admin-token",
-                                           help="Mint an admin token and print it.")) -> None:
+                                           help="Mint an admin token and print it."),
+          worker: bool = typer.Option(False, "--worker", help="Also run the background "
+                                      "worker (books, channel stock, allocation) in this "
+                                      "process, every 5 s.")) -> None:
     """Serve the HTTP API and the dashboard with uvicorn."""
     import uvicorn
 
@@ -53,8 +56,22 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"),
                 _, secret = create_token(conn, "admin", "dashboard (serve --admin-token)")
             console.print(f"admin token: [bold]{secret}[/]")
         console.print(f"Backroom on [bold]http://{host}:{port}[/]  (API docs at /docs)")
+        if worker:
+            _start_worker()
     uvicorn.run("backroom.api.asgi:app", host=host, port=port, workers=workers,
                 log_level="info", proxy_headers=False)
+
+
+def _start_worker() -> None:
+    import threading
+
+    from backroom.worker.loop import CONSUMERS, run_forever
+
+    names = list(CONSUMERS)
+    thread = threading.Thread(target=run_forever, args=(get_uow(), names, 5.0, lambda _c: None),
+                              name="backroom-worker", daemon=True)
+    thread.start()
+    console.print(f"background worker: {', '.join(names)} every 5 s")
 
 
 def audit(as_json: bool = typer.Option(False, "--json")) -> None:

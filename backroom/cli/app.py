@@ -28,12 +28,14 @@ def _register() -> None:
     from backroom.shipping.cli_rating import app as ship_app
     from backroom.shipping.cli_routes import app as routes_app
     from backroom.shipping.cli_shipments import app as shipments_app
+    from backroom.worker.cli import worker
 
     backorders.install()  # receipts and returns from the CLI fill backorders too
     app.command("init")(admin.init)
     app.command("serve")(admin.serve)
     app.command("audit")(admin.audit)
     app.command("bench")(admin.bench)
+    app.command("worker")(worker)
     app.add_typer(admin.token_app, name="token")
     app.add_typer(products_app, name="products")
     app.add_typer(locations_app, name="locations")

@@ -1,0 +1,1 @@
+"""The background worker: every outbox consumer, in turn, on a short interval."""
