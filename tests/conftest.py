@@ -81,3 +81,14 @@ def uow(db_url: str) -> Iterator[UnitOfWork]:
         yield unit
     finally:
         unit.engine.dispose()
+
+
+@pytest.fixture
+def cli_database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The CLI (which reads ``BACKROOM_DATABASE_URL``) pointed at this test's database."""
+    from backroom.core.settings import get_settings
+
+    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()

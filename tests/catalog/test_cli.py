@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from backroom.cli.app import app
-from backroom.core.settings import get_settings
 from backroom.db.uow import UnitOfWork
 from tests.catalog.conftest import gtin13, product_count
 
@@ -18,12 +16,7 @@ runner = CliRunner()
 CSV = f"sku,name,barcode,weight_g\nA-1,Mug,{gtin13(1)},350\nA-2,Plate,,500\n"
 
 
-@pytest.fixture(autouse=True)
-def database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def cli(*args: str) -> Result:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from backroom.cli.app import app
-from backroom.core.settings import get_settings
 from backroom.db.uow import UnitOfWork
 from tests.api.helpers import assert_problem, client_for, headers
 from tests.fulfillment.flowkit import api_order, bin_level, open_fo, stocked
@@ -68,15 +65,7 @@ def test_fulfillment_order_changes_over_http_when_refused_say_why(uow: UnitOfWor
         assert cancelled.json()["state"] == "cancelled"
 
 
-@pytest.fixture
-def cli_db(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-def test_cli_waves_pick_and_pick_list_when_used_in_turn(uow: UnitOfWork, cli_db: None,
+def test_cli_waves_pick_and_pick_list_when_used_in_turn(uow: UnitOfWork, cli_database: str,
                                                         tmp_path: Path) -> None:
     stocked(uow)
     fo = open_fo(uow, api_order(uow, "cli1", [1, 1]))

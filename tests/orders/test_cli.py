@@ -4,26 +4,19 @@ and PostgreSQL."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner, Result
 
 from backroom.cli.app import app
-from backroom.core.settings import get_settings
 from backroom.db.uow import UnitOfWork
 from tests.orders.conftest import PAYLOADS, SHOP_SECRET, events, order_count
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def cli(*args: str) -> Result:

@@ -4,7 +4,6 @@ ready orders; a second cycle finds nothing left; bad options change nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +11,6 @@ from typer.testing import CliRunner
 
 from backroom.accounting.tables import ENTRIES
 from backroom.cli.app import app
-from backroom.core.settings import get_settings
 from backroom.db.tables import OUTBOX
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment.tables import FULFILLMENT_ORDERS
@@ -21,12 +19,7 @@ from tests.fulfillment.flowkit import api_order, stocked
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def database(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("BACKROOM_DATABASE_URL", db_url)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("cli_database")
 
 
 def _count(uow: UnitOfWork, stmt: object) -> int:
