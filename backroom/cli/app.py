@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from backroom.cli import admin
-from backroom.cli.common import JsonOption
+from backroom.cli.common import JsonOption, examples
 
 app = typer.Typer(name="backroom", no_args_is_help=True, add_completion=False,
                   help="Backroom: everything behind 'Buy'. Database: ./backroom.db unless "
@@ -35,7 +35,9 @@ def _register() -> None:
     app.command("serve")(admin.serve)
     app.command("audit")(admin.audit)
     app.command("bench")(admin.bench)
-    app.command("worker")(worker)
+    app.command("worker", epilog=examples(
+        "backroom worker", "backroom worker --once --json",
+        "backroom worker --without allocation --interval 5"))(worker)
     app.add_typer(admin.token_app, name="token")
     app.add_typer(products_app, name="products")
     app.add_typer(locations_app, name="locations")

@@ -80,3 +80,8 @@ def parse_date(name: str, raw: str | None) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise ValidationFailed.single(name, raw, "must be a date YYYY-MM-DD") from None
+
+
+def examples(*commands: str) -> str:
+    """A command group's ``--help`` epilog: one example command per paragraph."""
+    return "[bold]Examples[/]\n\n" + "\n\n".join(f"  {c}" for c in commands)

@@ -9,18 +9,28 @@ from typing import Any
 
 import typer
 
-from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.cli.common import JsonOption, console, emit, examples, get_uow, handle_errors
 from backroom.core.errors import ValidationFailed
 from backroom.fulfillment import allocation, fulfillment_orders, pick_service
 from backroom.fulfillment.picklist import pick_list_pdf
 from backroom.fulfillment.waves import WaveRule, create_wave
 
-fulfill_app = typer.Typer(help="Allocate orders to warehouses; fulfillment orders.",
-                          no_args_is_help=True)
-waves_app = typer.Typer(help="Release fulfillment orders to the floor in waves.",
-                        no_args_is_help=True)
-pick_app = typer.Typer(help="Pick batches: show, start, scan, short, confirm, pick list.",
-                       no_args_is_help=True)
+fulfill_app = typer.Typer(
+    help="Allocate orders to warehouses; fulfillment orders.", no_args_is_help=True,
+    epilog=examples("backroom fulfill allocate", "backroom fulfill allocate --order 42 "
+                    "--strategy priority", "backroom fulfill show 7",
+                    "backroom fulfill hold 7 --reason 'address check'",
+                    "backroom fulfill move 7 RNO", "backroom fulfill split 7 --line 12:1",
+                    "backroom fulfill merge 7 9"))
+waves_app = typer.Typer(
+    help="Release fulfillment orders to the floor in waves.", no_args_is_help=True,
+    epilog=examples("backroom waves create EWR --totes 8 --max-lines 300",
+                    "backroom waves create EWR --cutoff 2026-11-27 --carrier PWY"))
+pick_app = typer.Typer(
+    help="Pick batches: show, start, scan, short, confirm, pick list.", no_args_is_help=True,
+    epilog=examples("backroom pick list 3 --out pick-3.pdf", "backroom pick start 3 --picker ana",
+                    "backroom pick scan 3 EWR-A-02-1 00614141000012",
+                    "backroom pick short 3 41 1", "backroom pick confirm 3"))
 
 
 def _fo(view: dict[str, Any], as_json: bool) -> None:

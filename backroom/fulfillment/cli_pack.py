@@ -8,15 +8,22 @@ from typing import Any
 
 import typer
 
-from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.cli.common import JsonOption, console, emit, examples, get_uow, handle_errors
 from backroom.core.errors import ValidationFailed
 from backroom.fulfillment import boxes, packing_service
 from backroom.fulfillment.box_csv import import_boxes
 from backroom.fulfillment.shipping_service import ship_fulfillment_order
 
-boxes_app = typer.Typer(help="The box catalog cartonization chooses from.", no_args_is_help=True)
-pack_app = typer.Typer(help="Pack a picked fulfillment order into cartons, then ship it.",
-                       no_args_is_help=True)
+boxes_app = typer.Typer(
+    help="The box catalog cartonization chooses from.", no_args_is_help=True,
+    epilog=examples("backroom boxes seed", "backroom boxes import boxes.csv",
+                    "backroom boxes create BOX-M --length 300 --width 200 --height 150 "
+                    "--max-weight 10000 --cost 0.85", "backroom boxes list --all"))
+pack_app = typer.Typer(
+    help="Pack a picked fulfillment order into cartons, then ship it.", no_args_is_help=True,
+    epilog=examples("backroom pack propose 7", "backroom pack scan 7 1 00614141000012 --qty 2",
+                    "backroom pack seal 7 1", "backroom pack ship 7",
+                    "backroom pack ship 7 --carton 1 --carrier PWY --service GROUND"))
 _BOX_COLUMNS = ["code", "name", "inner mm", "max g", "tare g", "cost", "active"]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from backroom.cli.common import JsonOption, console, emit, get_uow, handle_errors
+from backroom.cli.common import JsonOption, console, emit, examples, get_uow, handle_errors
 from backroom.core.errors import ValidationFailed
 from backroom.orders import availability, channels
 from backroom.orders.availability_queries import list_availability
@@ -19,7 +19,13 @@ from backroom.orders.availability_sync import sync_availability
 
 app = typer.Typer(help="Channel availability: available-to-sell per channel, buffers, "
                        "warehouses, Shopify locations and inventory items, sync.",
-                  no_args_is_help=True)
+                  no_args_is_help=True,
+                  epilog=examples("backroom channels availability --channel SHOP-US",
+                                  "backroom channels buffer SHOP-US 5",
+                                  "backroom channels buffer SHOP-US --sku MUG-RED 2",
+                                  "backroom channels map-location SHOP-US EWR 65432101",
+                                  "backroom channels map-item SHOP-US MUG-RED 808950810",
+                                  "backroom channels sync"))
 _LOOSE = {"ignore_unknown_options": True}  # so "-1" reaches the service and gets a clear error
 
 
