@@ -15,9 +15,8 @@ Line numbers count the header as line 1.
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from backroom.catalog.model import (
@@ -27,6 +26,7 @@ from backroom.catalog.model import (
     Tracking,
     standard_cost_minor,
 )
+from backroom.core import csvtable
 from backroom.core.errors import Problem, ValidationFailed
 
 COLUMNS = ("sku", "name", "description", "barcode", "length_mm", "width_mm", "height_mm",
@@ -56,12 +56,11 @@ def read_csv(data: bytes | str, currency: str,
     A file that cannot be read as a table at all (not UTF-8, no header, unknown columns,
     broken quoting) raises ``ValidationFailed``; a bad cell only marks its row.
     """
-    text = decode_utf8(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csvtable.reader(data)
     rows: list[ImportRow] = []
     try:
-        header = _header(reader)
-        for line, record in _records(reader):
+        header, _ = csvtable.read_header(reader, COLUMNS, REQUIRED)
+        for line, record in csvtable.records(reader):
             rows.append(_row(header, record, line, currency))
             if progress and len(rows) % 1000 == 0:
                 progress(len(rows))
@@ -71,48 +70,6 @@ def read_csv(data: bytes | str, currency: str,
     if progress:
         progress(len(rows))
     return rows
-
-
-def decode_utf8(data: bytes) -> str:
-    """Bytes of an uploaded CSV as text (a BOM is dropped); not UTF-8 → a clear problem."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        bad = data[exc.start:exc.end]
-        raise ValidationFailed.of([Problem("file", "is not UTF-8 text; save the CSV as UTF-8",
-                                           bad.hex(" "), line)]) from None
-
-
-def _header(reader: Any) -> list[str]:
-    first = next((r for r in reader if any(c.strip() for c in r)), None)
-    at = reader.line_num
-    if first is None:
-        raise ValidationFailed.of([Problem("file", "is empty: a header line naming the "
-                                                   f"columns is required ({','.join(COLUMNS)})")])
-    names = [c.strip().lower() for c in first]
-    problems: list[Problem] = []
-    for i, name in enumerate(names, start=1):
-        if not name:
-            problems.append(Problem("header", f"column {i} has no name", line=at))
-        elif name not in COLUMNS:
-            problems.append(Problem(name, f"is not a known column (known: {', '.join(COLUMNS)})",
-                                    first[i - 1], line=at))
-        elif names.index(name) != i - 1:
-            problems.append(Problem(name, "is given more than once", name, line=at))
-    problems += [Problem(c, "column is required", line=at) for c in REQUIRED if c not in names]
-    if problems:
-        raise ValidationFailed.of(problems)
-    return names
-
-
-def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    """(first line of the record, cells) for every non-blank record."""
-    previous = reader.line_num
-    for record in reader:
-        line, previous = previous + 1, reader.line_num
-        if any(cell.strip() for cell in record):
-            yield line, record
 
 
 def _row(header: list[str], record: list[str], line: int, currency: str) -> ImportRow:

@@ -14,10 +14,11 @@ from sqlalchemy import select
 from backroom.api.auth import Principal
 from backroom.api.deps import WriteContext, get_uow, require, to_jsonable, write_context
 from backroom.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
+from backroom.core.errors import NotFound
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import allocation, fulfillment_orders, pick_service
 from backroom.fulfillment.picklist import pick_list_pdf
-from backroom.fulfillment.tables import COUNT_TASKS, FULFILLMENT_ORDERS
+from backroom.fulfillment.tables import COUNT_TASKS, FULFILLMENT_ORDERS, PICK_BATCHES
 from backroom.fulfillment.waves import WaveRule, create_wave
 from backroom.inventory.tables import WAREHOUSES
 
@@ -188,9 +189,6 @@ def get_pick_list(batch_id: int, _: Principal = Depends(require("fulfillment:rea
 
 
 def _exists(conn: Any, batch_id: int) -> None:
-    from backroom.core.errors import NotFound
-    from backroom.fulfillment.tables import PICK_BATCHES
-
     if conn.execute(select(PICK_BATCHES.c.id).where(PICK_BATCHES.c.id == batch_id)
                     ).scalar() is None:
         raise NotFound(f"no pick batch {batch_id}", data={"batch_id": batch_id})

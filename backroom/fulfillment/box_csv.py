@@ -9,13 +9,11 @@ reported with its line, field and value, and nothing is written while any row is
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from backroom.catalog.csvio import decode_utf8
+from backroom.core import csvtable
 from backroom.core.errors import Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
@@ -35,14 +33,13 @@ Parsed = tuple[int, str, dict[str, Any]]  # line, code, values
 
 def parse_boxes_csv(data: bytes | str) -> list[Parsed]:
     """Rows of the file, or ``ValidationFailed`` with every problem (line, field, value)."""
-    text = decode_utf8(data) if isinstance(data, bytes) else data.removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csvtable.reader(data)
     problems: list[Problem] = []
     rows: list[Parsed] = []
     try:
-        header, at = _header(reader)
+        header, at = csvtable.read_header(reader, COLUMNS, REQUIRED)
         seen: dict[str, int] = {}
-        for line, cells in _records(reader):
+        for line, cells in csvtable.records(reader):
             row, row_problems = _parse_row(header, cells, line, seen)
             problems += row_problems
             if row is not None:
@@ -56,32 +53,6 @@ def parse_boxes_csv(data: bytes | str) -> list[Parsed]:
         raise ValidationFailed.of(problems, f"{len(problems)} problem(s) in the box file; "
                                   "nothing was imported: " + "; ".join(map(str, problems[:3])))
     return rows
-
-
-def _header(reader: Any) -> tuple[list[str], int]:
-    first = next((r for r in reader if any(c.strip() for c in r)), None)
-    at = reader.line_num
-    if first is None:
-        raise ValidationFailed.of([Problem("file", "is empty: a header line naming the columns "
-                                                   f"is required ({','.join(COLUMNS)})")])
-    names = [c.strip().lower() for c in first]
-    problems = [Problem(n or f"column {i}", f"is not a box column (known: {','.join(COLUMNS)})",
-                        first[i - 1], at) for i, n in enumerate(names, start=1)
-                if n not in COLUMNS]
-    problems += [Problem(n, "is given more than once", n, at)
-                 for i, n in enumerate(names) if n in COLUMNS and names.index(n) != i]
-    problems += [Problem(c, "column is required", line=at) for c in REQUIRED if c not in names]
-    if problems:
-        raise ValidationFailed.of(problems)
-    return names, at
-
-
-def _records(reader: Any) -> Iterator[tuple[int, list[str]]]:
-    previous = reader.line_num
-    for cells in reader:
-        line, previous = previous + 1, reader.line_num
-        if any(c.strip() for c in cells):
-            yield line, cells
 
 
 def _parse_row(header: list[str], cells: list[str], line: int,

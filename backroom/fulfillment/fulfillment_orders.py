@@ -21,6 +21,7 @@ from backroom.core.errors import Conflict, NotFound, Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import bins
+from backroom.fulfillment.fo_queries import lock
 from backroom.fulfillment.tables import FULFILLMENT_LINES, FULFILLMENT_ORDERS, PICK_TASKS
 from backroom.inventory import reservations
 from backroom.inventory.tables import RESERVATIONS, WAREHOUSES
@@ -64,15 +65,6 @@ def _add_lines(conn: Connection, fo_id: int, lines: Sequence[tuple[int, int, int
             have[line_id] = conn.execute(insert(FULFILLMENT_LINES).values(
                 fulfillment_order_id=fo_id, order_line_id=line_id, sku_id=sku_id, qty=qty,
                 qty_picked=0, qty_packed=0, qty_shipped=0).returning(FL.id)).scalar_one()
-
-
-def lock(conn: Connection, fo_id: int) -> Any:
-    stmt = select(FULFILLMENT_ORDERS).where(FO.id == fo_id)
-    row = conn.execute(stmt.with_for_update() if conn.dialect.name == "postgresql"
-                       else stmt).first()
-    if row is None:
-        raise NotFound(f"no fulfillment order {fo_id}", data={"fulfillment_order_id": fo_id})
-    return row
 
 
 def lines_of(conn: Connection, fo_id: int) -> list[Any]:

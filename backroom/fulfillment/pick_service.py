@@ -206,16 +206,17 @@ def _advance(conn: Connection, batch_id: int) -> None:
     conn.execute(update(FULFILLMENT_ORDERS).where(
         FO.batch_id == batch_id, FO.state.in_(("released", "picking"))).values(
         state="picking", updated_at=now))
-    for fo_id in conn.execute(select(FO.id).where(FO.batch_id == batch_id,
-                                                  FO.state == "picking")).scalars().all():
-        waiting = conn.execute(select(func.count()).select_from(PICK_TASKS).join(
-            FULFILLMENT_LINES, FL.id == T.fulfillment_line_id).where(
-            FL.fulfillment_order_id == fo_id, T.state == "open")).scalar_one()
-        if not waiting:
-            left = conn.execute(select(func.sum(FL.qty)).where(
-                FL.fulfillment_order_id == fo_id)).scalar_one()
+    per_order = conn.execute(
+        select(FL.fulfillment_order_id, func.max(FL.qty).label("units"),
+               func.count(T.id).filter(T.state == "open").label("open"))
+        .join(FULFILLMENT_ORDERS, FO.id == FL.fulfillment_order_id)
+        .outerjoin(PICK_TASKS, T.fulfillment_line_id == FL.id)
+        .where(FO.batch_id == batch_id, FO.state == "picking")
+        .group_by(FL.fulfillment_order_id)).all()
+    for fo_id, units, still_open in per_order:
+        if not still_open:
             conn.execute(update(FULFILLMENT_ORDERS).where(FO.id == fo_id).values(
-                state="picked" if left else "cancelled", updated_at=now))
+                state="picked" if units else "cancelled", updated_at=now))
     if not conn.execute(select(func.count()).select_from(PICK_TASKS).where(
             T.batch_id == batch_id, T.state == "open")).scalar_one():
         conn.execute(update(PICK_BATCHES).where(PB.id == batch_id).values(

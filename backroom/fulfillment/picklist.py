@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select
 
 from backroom.fulfillment.pick_service import batch_view
 from backroom.fulfillment.picking import Route, WarehouseLayout, bin_point, route_in_order
-from backroom.fulfillment.picking.svg import RACK_SHARE
+from backroom.fulfillment.picking.svg import RACK_SHARE, rack_boxes
 from backroom.fulfillment.tables import FULFILLMENT_ORDERS, PICK_BATCHES
 from backroom.fulfillment.waves import warehouse_layout
 from backroom.inventory.tables import WAREHOUSES
@@ -102,14 +102,10 @@ def route_drawing(layout: WarehouseLayout, route: Route) -> Drawing:
         return (x + left) * scale, y * scale + 4
 
     drawing = Drawing(span_x * scale, layout.aisle_length * scale + 12)
-    rack = RACK_SHARE * layout.aisle_spacing
-    for block in range(layout.blocks):
-        low = layout.cross_y(block) + layout.cross_aisle_width / 2
-        high = layout.cross_y(block + 1) - layout.cross_aisle_width / 2
-        for gap in range(layout.aisles + 1):
-            x0, y0 = xy((gap - 0.5) * layout.aisle_spacing - rack / 2, low)
-            drawing.add(Rect(x0, y0, rack * scale, (high - low) * scale,
-                             fillColor=colors.HexColor("#d9dde3"), strokeColor=None))
+    for left, low, width, height in rack_boxes(layout):
+        x0, y0 = xy(left, low)
+        drawing.add(Rect(x0, y0, width * scale, height * scale,
+                         fillColor=colors.HexColor("#d9dde3"), strokeColor=None))
     corners = [c for x, y in route.path(layout) for c in xy(x, y)]
     if len(corners) >= 4:
         drawing.add(PolyLine(corners, strokeColor=colors.HexColor("#1f6feb"), strokeWidth=1.5))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -198,7 +198,7 @@ def warehouse_layout(conn: Connection, wh: int) -> WarehouseLayout:
     return _layout_of(coords or frozenset({("A", 1)}))
 
 
-@cache
+@lru_cache(maxsize=32)  # one per warehouse layout in use; a new bin makes a new key
 def _layout_of(coords: frozenset[tuple[str, int]]) -> WarehouseLayout:
     return layout_from_bins(coords)
 

@@ -83,3 +83,17 @@ def test_cli_waves_pick_and_pick_list_when_used_in_turn(uow: UnitOfWork, cli_dat
     assert json.loads(shown.output)["state"] == "picked"
     bad_split = runner.invoke(app, ["fulfill", "split", str(fo), "--line", "x"])
     assert bad_split.exit_code == 2 and "LINE_ID:QTY" in bad_split.output
+
+
+def test_cli_wave_refuses_bad_options_and_releases_nothing(uow: UnitOfWork,
+                                                          cli_database: str) -> None:
+    stocked(uow)
+    fo = open_fo(uow, api_order(uow, "cli2", [1]))
+    for args, words in ((["WH1", "--cutoff", "2026-13-01"], "--cutoff"),
+                        (["NOPE"], "NOPE"), (["WH1", "--totes", "0"], "totes")):
+        result = runner.invoke(app, ["waves", "create", *args])
+        assert result.exit_code == 2 and words in result.output, result.output
+    shown = runner.invoke(app, ["fulfill", "show", str(fo), "--json"])
+    assert json.loads(shown.output)["state"] == "waiting"
+    missing = runner.invoke(app, ["pick", "show", "999"])
+    assert missing.exit_code == 2 and "no pick batch 999" in missing.output

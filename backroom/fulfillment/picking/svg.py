@@ -45,17 +45,26 @@ def _xy(layout: WarehouseLayout, x: float, y: float) -> tuple[float, float]:
     return (MARGIN + (x + left) * SCALE, MARGIN + (layout.aisle_length - y) * SCALE)
 
 
-def _racks(layout: WarehouseLayout) -> list[str]:
+def rack_boxes(layout: WarehouseLayout) -> list[tuple[float, float, float, float]]:
+    """Every rack as (left x, low y, width, height) in metres: one between each pair of aisles
+    and one outside the first and the last, per block (for the SVG and the PDF map)."""
     rack = RACK_SHARE * layout.aisle_spacing
-    shapes = []
+    boxes = []
     for block in range(layout.blocks):
         low = layout.cross_y(block) + layout.cross_aisle_width / 2
         high = layout.cross_y(block + 1) - layout.cross_aisle_width / 2
         for gap in range(layout.aisles + 1):  # racks left of aisle 0 … right of the last one
             centre = (gap - 0.5) * layout.aisle_spacing
-            x0, y0 = _xy(layout, centre - rack / 2, high)
-            shapes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{rack * SCALE:.1f}" '
-                          f'height="{(high - low) * SCALE:.1f}" fill="#d9dde3"/>')
+            boxes.append((centre - rack / 2, low, rack, high - low))
+    return boxes
+
+
+def _racks(layout: WarehouseLayout) -> list[str]:
+    shapes = []
+    for left, low, width, height in rack_boxes(layout):
+        x0, y0 = _xy(layout, left, low + height)
+        shapes.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{width * SCALE:.1f}" '
+                      f'height="{height * SCALE:.1f}" fill="#d9dde3"/>')
     return shapes
 
 
