@@ -8,14 +8,16 @@ writers are serialised by ``BEGIN IMMEDIATE``), then its lines, always in that o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from backroom.core import clock
 from backroom.core.errors import Conflict, NotFound, Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
+from backroom.db.bulk import insert_rows
+from backroom.db.prepared import Prepared
 from backroom.db.uow import UnitOfWork
 from backroom.orders.errors import OrderNotEditable
 from backroom.orders.model import (
@@ -80,14 +82,12 @@ def active_holds(conn: Connection, order_id: int) -> list[Row[Any]]:
 def note(conn: Connection, order_id: int, actor: str, action: str, *, text: str = "",
          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
     """Append one entry to the order's history."""
-    conn.execute(insert(ORDER_HISTORY), {
-        "order_id": order_id, "at": clock.now(), "actor": actor[:100], "action": action,
-        "note": text[:500], "before": before, "after": after})
+    conn.execute(insert(ORDER_HISTORY), _note_row(order_id, clock.now(), actor, action,
+                                                  text=text, before=before, after=after))
 
 
 def emit(conn: Connection, order_id: int, kind: str, payload: dict[str, Any]) -> None:
-    record(conn, [DomainEvent(kind, {"order_id": order_id, **payload},
-                              aggregate=f"order:{order_id}")])
+    record(conn, [_event(order_id, kind, payload)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,40 +97,118 @@ def emit(conn: Connection, order_id: int, kind: str, payload: dict[str, Any]) ->
 def refresh(conn: Connection, order_id: int, actor: str, *, created: bool = False) -> str:
     """Recompute state, payment and fulfillment states from the lines, holds and payments;
     record the change, and emit ``order.released`` / ``order.paid`` when they happen."""
-    order = lock_order(conn, order_id)
-    counts = [counts_of(line) for line in lines_of(conn, order_id)]
-    target = derive_state(counts, len(active_holds(conn, order_id)))
-    current = OrderState(order.state)
+    return refresh_many(conn, [order_id], actor, created=created)[order_id]
+
+
+def refresh_many(conn: Connection, order_ids: Iterable[int], actor: str, *,
+                 created: bool = False) -> dict[int, str]:
+    """``refresh`` for many orders with a handful of statements (orders locked in id order);
+    returns each order's state."""
+    ids = sorted(set(order_ids))
+    orders = lock_orders(conn, ids)
+    counts: dict[int, list[LineCounts]] = {i: [] for i in ids}
+    for line in _in_chunks(conn, _LINES_OF, ids):
+        counts[line.order_id].append(counts_of(line))
+    holds: dict[int, int] = dict.fromkeys(ids, 0)
+    for row in _in_chunks(conn, _HOLD_COUNTS, ids):
+        holds[row.order_id] = row.n
+    now = clock.now()
+    changes: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    events: list[DomainEvent] = []
+    states: dict[int, str] = {}
+    for order_id in ids:
+        order = orders[order_id]
+        state, values = _derived(order, counts[order_id], holds[order_id], now)
+        states[order_id] = state.value
+        current = OrderState(order.state)
+        if any(getattr(order, k) != v for k, v in values.items()):
+            changes.append({"b_id": order_id, "b_now": now, **{f"b_{k}": v
+                                                               for k, v in values.items()}})
+        if state != current and not created:
+            history.append(_note_row(order_id, now, actor, "state", before={
+                "state": current.value}, after={"state": state.value}))
+        if state in (OrderState.OPEN, OrderState.PROCESSING) and (
+                created or current == OrderState.ON_HOLD):
+            events.append(_event(order_id, "order.released", {"number": order.number}))
+        if order.paid_at is None and values["paid_at"] is not None:
+            history.append(_note_row(order_id, now, actor, "paid",
+                                     after={"paid": order.paid_minor}))
+            events.append(_event(order_id, "order.paid", paid_payload(order)))
+    if changes:
+        _UPDATE_DERIVED.executemany(conn, changes)
+    if history:
+        insert_rows(conn, ORDER_HISTORY, history)
+    if events:
+        record(conn, events)
+    return states
+
+
+def _derived(order: Any, counts: list[LineCounts], holds: int,
+             now: Any) -> tuple[OrderState, dict[str, Any]]:
+    """The order's target state and the derived columns' new values."""
+    target = derive_state(counts, holds)
     try:
-        state = transition(current, target)
+        state = transition(OrderState(order.state), target)
     except InvalidTransition as exc:
         raise OrderNotEditable(f"order {order.number}: {exc}",
-                               data={"order_id": order_id}) from None
-    values: dict[str, Any] = {
+                               data={"order_id": order.id}) from None
+    cancelled_at = order.cancelled_at
+    if state == OrderState.CANCELLED and cancelled_at is None:
+        cancelled_at = now
+    paid_at = order.paid_at
+    if paid_at is None and order.paid_minor >= order.total_minor:
+        paid_at = now
+    return state, {
         "state": state.value,
         "payment_state": payment_state(order.total_minor, order.authorized_minor,
                                        order.paid_minor, order.refunded_minor).value,
-        "fulfillment_state": fulfillment_state(counts).value}
-    now = clock.now()
-    if state == OrderState.CANCELLED and order.cancelled_at is None:
-        values["cancelled_at"] = now
-    paid_now = order.paid_at is None and order.paid_minor >= order.total_minor
-    if paid_now:
-        values["paid_at"] = now
-    changed = {k: v for k, v in values.items() if getattr(order, k) != v}
-    if changed:
-        conn.execute(update(ORDERS).where(OC.id == order_id).values(**changed, updated_at=now))
-    if state != current and not created:
-        note(conn, order_id, actor, "state", before={"state": current.value},
-             after={"state": state.value})
-    released = state in (OrderState.OPEN, OrderState.PROCESSING) and (
-        created or current == OrderState.ON_HOLD)
-    if released:
-        emit(conn, order_id, "order.released", {"number": order.number})
-    if paid_now:
-        note(conn, order_id, actor, "paid", after={"paid": order.paid_minor})
-        emit(conn, order_id, "order.paid", paid_payload(order))
-    return state.value
+        "fulfillment_state": fulfillment_state(counts).value,
+        "cancelled_at": cancelled_at, "paid_at": paid_at}
+
+
+def lock_orders(conn: Connection, order_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """The orders' rows, locked in id order (PostgreSQL ``FOR UPDATE``); ``NotFound`` names
+    the first id that does not exist."""
+    ids = sorted(set(order_ids))
+    stmt = _ORDERS_LOCKED if conn.dialect.name == "postgresql" else _ORDERS_IN
+    found = {r.id: r for r in _in_chunks(conn, stmt, ids)}
+    for order_id in ids:
+        if order_id not in found:
+            raise NotFound(f"no order with id {order_id}", data={"order_id": order_id})
+    return found
+
+
+def _in_chunks(conn: Connection, stmt: Any, ids: Sequence[int], size: int = 500) -> list[Any]:
+    rows: list[Any] = []
+    for start in range(0, len(ids), size):
+        rows += conn.execute(stmt, {"ids": list(ids[start:start + size])}).all()
+    return rows
+
+
+def _note_row(order_id: int, at: Any, actor: str, action: str, *, text: str = "",
+              before: dict[str, Any] | None = None,
+              after: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"order_id": order_id, "at": at, "actor": actor[:100], "action": action,
+            "note": text[:500], "before": before, "after": after}
+
+
+def _event(order_id: int, kind: str, payload: dict[str, Any]) -> DomainEvent:
+    return DomainEvent(kind, {"order_id": order_id, **payload}, aggregate=f"order:{order_id}")
+
+
+_ORDERS_IN = select(ORDERS).where(OC.id.in_(bindparam("ids", expanding=True))).order_by(OC.id)
+_ORDERS_LOCKED = _ORDERS_IN.with_for_update()
+_LINES_OF = (select(ORDER_LINES).where(L.order_id.in_(bindparam("ids", expanding=True)))
+             .order_by(L.order_id, L.position, L.id))
+_HOLD_COUNTS = (select(H.order_id, func.count().label("n"))
+                .where(H.order_id.in_(bindparam("ids", expanding=True)), H.released_at.is_(None))
+                .group_by(H.order_id))
+_UPDATE_DERIVED = Prepared(update(ORDERS).where(OC.id == bindparam("b_id")).values(
+    state=bindparam("b_state"), payment_state=bindparam("b_payment_state"),
+    fulfillment_state=bindparam("b_fulfillment_state"),
+    cancelled_at=bindparam("b_cancelled_at"), paid_at=bindparam("b_paid_at"),
+    updated_at=bindparam("b_now")))
 
 
 # ---------------------------------------------------------------------------------------------
