@@ -127,12 +127,15 @@ def _audit_ok(uow: UnitOfWork) -> bool:
 
 
 def _import(uow: UnitOfWork, drafts: list[Any]) -> int:
-    from backroom.orders.intake import import_order
+    from backroom.core.errors import BackroomError
+    from backroom.orders.intake_batch import import_many
     from backroom.orders.model import ChannelKind
 
-    for draft in drafts:
-        import_order(uow, "API", draft, actor="bench", kind=ChannelKind.API)
-    return len(drafts)
+    results = import_many(uow, "API", drafts, actor="bench", kind=ChannelKind.API)
+    failed = [r for r in results if isinstance(r, BackroomError)]
+    if failed:
+        raise failed[0]
+    return len(results)
 
 
 def _source(uow: UnitOfWork, drafts: list[Any]) -> int:

@@ -24,6 +24,7 @@ from backroom.orders.channels import get_channel
 from backroom.orders.drafts import OrderDraft
 from backroom.orders.errors import WrongChannel
 from backroom.orders.intake import import_order
+from backroom.orders.intake_batch import import_many
 from backroom.orders.model import ChannelKind
 from backroom.orders.tables import CHANNELS
 
@@ -136,15 +137,19 @@ def import_entries(uow: UnitOfWork, channel: str, fmt: str, entries: Sequence[En
                 if progress:
                     progress(1)
         return result
-    for start in range(0, len(entries), CHUNK):
-        with uow.transaction() as conn:
-            for entry in entries[start:start + CHUNK]:
-                savepoint = conn.begin_nested()
-                item = _one(uow, channel, kind, entry, actor, strict=False)
-                (savepoint.rollback if item["outcome"] == "error" else savepoint.commit)()
-                result.items.append(item)
-                if progress:
-                    progress(1)
+    good = [e for e in entries if e.draft is not None]
+    done = iter(import_many(uow, channel, [e.draft for e in good if e.draft is not None],
+                            actor=actor, kind=kind, chunk=CHUNK, progress=progress))
+    for entry in entries:
+        if entry.draft is None:
+            result.items.append(_one(uow, channel, kind, entry, actor, strict=False))
+            if progress:
+                progress(1)
+            continue
+        found = next(done)
+        result.items.append(_error_item(entry, found.problems, found.message)
+                            if isinstance(found, BackroomError)
+                            else {"index": entry.index, "line": entry.line, **found.as_dict()})
     return result
 
 

@@ -109,20 +109,29 @@ def list_channels(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 def resolve(conn: Connection, channel_id: int, lines: Sequence[LineDraft]) -> dict[str, int]:
     """Product id by line external id, for the lines whose product is known."""
-    keys = sorted({k for ln in lines for k in ln.mapping_keys()})
+    return resolve_many(conn, channel_id, [lines])[0]
+
+
+def resolve_many(conn: Connection, channel_id: int,
+                 orders: Sequence[Sequence[LineDraft]]) -> list[dict[str, int]]:
+    """``resolve`` for the lines of many orders with two queries in all."""
+    keys = sorted({k for lines in orders for ln in lines for k in ln.mapping_keys()})
     mapped: dict[str, int] = {}
     if keys:
         mapped = {r.external_sku: r.product_id for r in conn.execute(
             _MAPPED, {"channel": channel_id, "keys": keys})}
-    texts = sorted({ln.channel_sku for ln in lines if ln.channel_sku})
+    texts = sorted({ln.channel_sku for lines in orders for ln in lines if ln.channel_sku})
     catalog = {r.sku: r.id for r in conn.execute(_CATALOG, {"skus": texts})} if texts else {}
-    out: dict[str, int] = {}
-    for ln in lines:
-        found = next((mapped[k] for k in ln.mapping_keys() if k in mapped), None)
-        if found is None:
-            found = catalog.get(ln.channel_sku)
-        if found is not None:
-            out[ln.external_id] = found
+    out: list[dict[str, int]] = []
+    for lines in orders:
+        found: dict[str, int] = {}
+        for ln in lines:
+            product = next((mapped[k] for k in ln.mapping_keys() if k in mapped), None)
+            if product is None:
+                product = catalog.get(ln.channel_sku)
+            if product is not None:
+                found[ln.external_id] = product
+        out.append(found)
     return out
 
 

@@ -8,16 +8,18 @@ so statements are compiled once and rows go in as batches.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Row, insert
+from sqlalchemy import Connection, Insert, Row
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backroom.core import clock
 from backroom.core.events import DomainEvent, record
+from backroom.db import bulk
 from backroom.orders import channels, rows
 from backroom.orders.address import hold_reason, normalise
 from backroom.orders.drafts import AddressDraft, LineDraft, OrderDraft
@@ -33,7 +35,7 @@ from backroom.orders.model import (
     unknown_sku_reason,
 )
 from backroom.orders.payloads import paid_payload, refund_payload
-from backroom.orders.tables import ORDER_HISTORY, ORDER_HOLDS, ORDERS
+from backroom.orders.tables import ORDER_HISTORY, ORDER_HOLDS, ORDER_LINES, ORDERS
 
 OC = ORDERS.c
 PAYMENT_HOLD_REASON = "the channel reports the payment as not (fully) received"
@@ -52,8 +54,17 @@ class NewOrder:
 
 
 def plan(conn: Connection, channel_id: int, draft: OrderDraft) -> NewOrder:
-    lines = [ln for ln in draft.lines if ln.qty > 0]
-    products = channels.resolve(conn, channel_id, lines)
+    return plan_many(conn, channel_id, [draft])[0]
+
+
+def plan_many(conn: Connection, channel_id: int, drafts: Sequence[OrderDraft]) -> list[NewOrder]:
+    """What each new order will look like (products resolved for all of them at once)."""
+    lines = [[ln for ln in draft.lines if ln.qty > 0] for draft in drafts]
+    return [_plan(draft, wanted, products) for draft, wanted, products in zip(
+        drafts, lines, channels.resolve_many(conn, channel_id, lines), strict=True)]
+
+
+def _plan(draft: OrderDraft, lines: list[LineDraft], products: dict[str, int]) -> NewOrder:
     address, issues = normalise(draft.ship_to)
     holds: list[tuple[HoldKind, str]] = []
     if not draft.cancelled:
@@ -83,9 +94,33 @@ def _order_insert(dialect: str) -> Insert:
 def insert_order(conn: Connection, ch: Row[Any], draft: OrderDraft, new: NewOrder) -> int | None:
     """The new order's id, or None if the channel already has an order with this id (a
     concurrent import of the same order waits here until the other one commits)."""
+    found = conn.execute(_order_insert(conn.dialect.name),
+                         _order_values(ch, draft, new, clock.now())).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
+def insert_orders(conn: Connection, ch: Row[Any],
+                  planned: Sequence[tuple[OrderDraft, NewOrder]]) -> dict[str, int]:
+    """``insert_order`` for many orders of one channel (distinct external ids the caller found
+    missing in this transaction): the new ids by external id. On PostgreSQL an order a
+    concurrent import committed meanwhile is left out (the caller updates it instead); SQLite
+    writers hold the database's write lock for the whole transaction, so nobody can."""
     now = clock.now()
+    values = [_order_values(ch, d, n, now) for d, n in planned]
+    if not values:
+        return {}
+    if conn.dialect.name == "sqlite":
+        ids = bulk.insert_ids(conn, ORDERS, values)
+        return {v["external_id"]: i for v, i in zip(values, ids, strict=True)}
+    stmt = (postgresql.insert(ORDERS)
+            .on_conflict_do_nothing(index_elements=["channel_id", "external_id"])
+            .returning(OC.id, OC.external_id))
+    return {r.external_id: int(r.id) for r in conn.execute(stmt, values)}
+
+
+def _order_values(ch: Row[Any], draft: OrderDraft, new: NewOrder, now: Any) -> dict[str, Any]:
     pay = draft.payment
-    values = {
+    return {
         "channel_id": ch.id, "external_id": draft.external_id,
         "number": (draft.number or draft.external_id)[:64], "currency": draft.currency,
         "state": new.state.value,
@@ -97,29 +132,56 @@ def insert_order(conn: Connection, ch: Row[Any], draft: OrderDraft, new: NewOrde
         "cancelled_at": now if new.state == OrderState.CANCELLED else None,
         "created_at": now, "updated_at": now, **rows.header_values(draft),
         **rows.address_values(new.address), **rows.money_values(draft)}
-    found = conn.execute(_order_insert(conn.dialect.name), values).scalar_one_or_none()
-    return None if found is None else int(found)
 
 
 def create(conn: Connection, order_id: int, ch: Row[Any], draft: OrderDraft, new: NewOrder,
            actor: str) -> rows.Outcome:
     """Write the lines, holds, history and events of the order just inserted."""
-    cancelled = draft.cancelled
-    line_ids = rows.insert_lines(conn, order_id, new.lines, new.products, cancelled=cancelled)
+    return create_many(conn, ch, [(order_id, draft, new)], actor)[0]
+
+
+def create_many(conn: Connection, ch: Row[Any],
+                created: Sequence[tuple[int, OrderDraft, NewOrder]],
+                actor: str) -> list[rows.Outcome]:
+    """``create`` for many orders just inserted: their lines, holds, history and events go in
+    with one statement per table."""
     now = clock.now()
-    hold_ids = rows.insert_ids(conn, ORDER_HOLDS, [
+    line_ids = iter(bulk.insert_ids(conn, ORDER_LINES, [
+        row for order_id, draft, new in created
+        for row in rows.line_rows(order_id, new.lines, new.products, cancelled=draft.cancelled)]))
+    hold_ids = iter(bulk.insert_ids(conn, ORDER_HOLDS, [
         {"order_id": order_id, "kind": kind.value, "reason": reason[:500], "placed_at": now,
          "placed_by": SYSTEM, "released_at": None, "released_by": None, "release_note": ""}
-        for kind, reason in new.holds])
+        for order_id, _, new in created for kind, reason in new.holds]))
+    history: list[dict[str, Any]] = []
+    events: list[DomainEvent] = []
+    outcomes = []
+    for order_id, draft, new in created:
+        lines = [next(line_ids) for _ in new.lines]
+        holds = [next(hold_ids) for _ in new.holds]
+        _written(order_id, ch, draft, new, actor, now, lines, holds, history, events)
+        outcomes.append(rows.Outcome("new", draft.external_id, order_id,
+                                     draft.number or draft.external_id, new.state.value,
+                                     [kind.value for kind, _ in new.holds]))
+    bulk.insert_rows(conn, ORDER_HISTORY, history)
+    record(conn, events)
+    return outcomes
+
+
+def _written(order_id: int, ch: Row[Any], draft: OrderDraft, new: NewOrder, actor: str,
+             now: Any, line_ids: list[int], hold_ids: list[int],
+             history: list[dict[str, Any]], events: list[DomainEvent]) -> None:
+    """The history entries and events of one new order."""
+    cancelled = draft.cancelled
     number = draft.number or draft.external_id
-    history: list[dict[str, Any]] = [_entry(order_id, now, actor, "created", "", {
+    history.append(_entry(order_id, now, actor, "created", "", {
         "channel": ch.code, "external_id": draft.external_id, "lines": len(new.lines),
-        "total": draft.total_minor, "currency": draft.currency, "state": new.state.value})]
-    events = [_event(order_id, "order.created", {
+        "total": draft.total_minor, "currency": draft.currency, "state": new.state.value}))
+    events.append(_event(order_id, "order.created", {
         "number": number, "channel": ch.code, "external_id": draft.external_id,
         "currency": draft.currency, "total": draft.total_minor,
         "lines": [{"line_id": i, "sku": ln.channel_sku, "qty": ln.qty}
-                  for i, ln in zip(line_ids, new.lines, strict=True)]})]
+                  for i, ln in zip(line_ids, new.lines, strict=True)]}))
     for hold_id, (kind, reason) in zip(hold_ids, new.holds, strict=True):
         history.append(_entry(order_id, now, SYSTEM, "held", reason,
                               {"hold_id": hold_id, "kind": kind.value}))
@@ -136,10 +198,6 @@ def create(conn: Connection, order_id: int, ch: Row[Any], draft: OrderDraft, new
     if new.state == OrderState.OPEN:
         events.append(_event(order_id, "order.released", {"number": number}))
     _payment_events(order_id, draft, actor, now, history, events)
-    conn.execute(insert(ORDER_HISTORY), history)
-    record(conn, events)
-    return rows.Outcome("new", draft.external_id, order_id, number, new.state.value,
-                        [kind.value for kind, _ in new.holds])
 
 
 def _payment_events(order_id: int, draft: OrderDraft, actor: str, now: Any,

@@ -38,10 +38,10 @@ def import_order(uow: UnitOfWork, channel: str, draft: OrderDraft, *, actor: str
     checked(draft)
     with uow.transaction() as conn:
         ch = channels.get_channel(conn, channel)
-        _check_channel(ch, draft, kind)
+        check_channel(ch, draft, kind)
         if receipt is not None and not _first_delivery(conn, ch.id, receipt):
             return rows.Outcome("duplicate", draft.external_id)
-        result = _create_or_update(uow, conn, ch, draft, actor)
+        result = create_or_update(uow, conn, ch, draft, actor)
         if receipt is not None and result.order_id is not None:
             conn.execute(update(WEBHOOK_RECEIPTS).where(
                 W.channel_id == ch.id, W.dedupe_key.in_(receipt.keys))
@@ -49,7 +49,7 @@ def import_order(uow: UnitOfWork, channel: str, draft: OrderDraft, *, actor: str
         return result
 
 
-def _create_or_update(uow: UnitOfWork, conn: Connection, ch: Row[Any], draft: OrderDraft,
+def create_or_update(uow: UnitOfWork, conn: Connection, ch: Row[Any], draft: OrderDraft,
                       actor: str) -> rows.Outcome:
     order_id = _find(conn, ch.id, draft.external_id)
     if order_id is None:
@@ -63,7 +63,8 @@ def _create_or_update(uow: UnitOfWork, conn: Connection, ch: Row[Any], draft: Or
     return updates.apply(uow, conn, lifecycle.lock_order(conn, order_id), draft, actor)
 
 
-def _check_channel(ch: Row[Any], draft: OrderDraft, kind: ChannelKind | None) -> None:
+def check_channel(ch: Row[Any], draft: OrderDraft, kind: ChannelKind | None) -> None:
+    """``WrongChannel`` / ``CurrencyMismatch`` unless the channel takes this order."""
     if not ch.active:
         raise WrongChannel.single("channel", ch.code, "is deactivated")
     if kind is not None and ch.kind != kind.value:

@@ -64,12 +64,18 @@ def line_values(line: LineDraft, product_id: int | None) -> dict[str, Any]:
 def insert_lines(conn: Connection, order_id: int, lines: list[LineDraft],
                  products: dict[str, int], start: int = 1, *,
                  cancelled: bool = False) -> list[int]:
-    rows = [{"order_id": order_id, "position": start + i, "qty": ln.qty,
+    return insert_ids(conn, ORDER_LINES, line_rows(order_id, lines, products, start,
+                                                   cancelled=cancelled))
+
+
+def line_rows(order_id: int, lines: list[LineDraft], products: dict[str, int], start: int = 1,
+              *, cancelled: bool = False) -> list[dict[str, Any]]:
+    """The ``order_lines`` rows of ``lines`` (positions from ``start``)."""
+    return [{"order_id": order_id, "position": start + i, "qty": ln.qty,
              "qty_cancelled": ln.qty if cancelled else 0,
              "qty_reserved": 0, "qty_shipped": 0, "qty_returned": 0, "qty_backordered": 0,
              **line_values(ln, products.get(ln.external_id))}
             for i, ln in enumerate(lines)]
-    return insert_ids(conn, ORDER_LINES, rows)
 
 
 def insert_ids(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
