@@ -62,6 +62,9 @@ _register()
 
 
 def main() -> None:
+    from backroom.core.runtime import tune_gc
+
+    tune_gc()
     app()
 
 
