@@ -22,6 +22,7 @@ flow on this machine — is printed as the baseline (0.25 orders/s); it is not m
 
 from __future__ import annotations
 
+import gc
 import json
 import tempfile
 import time
@@ -43,6 +44,7 @@ ORDERS, QUICK_ORDERS = 10_000, 300
 # pass takes this many orders unless --orders says otherwise (10,000 would take ~45 minutes).
 POSTGRES_ORDERS = 2_000
 ERP_ORDERS_PER_S = 0.25  # the figure for an established Python ERP (4 s per order)
+PICK_CHUNK = 64  # carts confirmed per transaction (~450 orders)
 STAGES = ("import", "source", "wave", "pick", "pack", "ship")
 
 
@@ -50,7 +52,9 @@ def run(as_json: bool = False, quick: bool = False, postgres_url: str | None = N
         orders: int | None = None) -> dict[str, Any]:
     count = orders or (QUICK_ORDERS if quick else ORDERS)
     pg_count = orders or (QUICK_ORDERS if quick else POSTGRES_ORDERS)
-    report = Report(meta={"orders": count, "postgres_orders": pg_count, "seed": SEED},
+    report = Report(meta={"orders": count, "postgres_orders": pg_count, "seed": SEED,
+                          "gc_threshold": list(gc.get_threshold()),
+                          "gc_frozen_objects": gc.get_freeze_count()},
                     title="backroom bench pipeline")
     console = Console(stderr=True)
     with tempfile.TemporaryDirectory(prefix="backroom-pipeline-") as folder:
@@ -164,8 +168,10 @@ def _pick(uow: UnitOfWork, drafts: list[Any]) -> int:
     from backroom.fulfillment.tables import PICK_BATCHES
 
     batches = _ids(uow, PICK_BATCHES, "open")
-    for batch in batches:
-        pick_service.confirm_all(uow, batch)
+    for start in range(0, len(batches), PICK_CHUNK):
+        result = pick_service.confirm_batches(uow, batches[start:start + PICK_CHUNK])
+        if result.failed:
+            raise RuntimeError(f"pick failed: {result.failed[0]}")
     return len(batches)
 
 

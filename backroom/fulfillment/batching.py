@@ -27,27 +27,53 @@ def _centre(c: Candidate) -> float:
     return sum(b for _, b in c.stops) / len(c.stops) if c.stops else 0.0
 
 
-def _cost(aisles: set[int], bays: float, c: Candidate) -> tuple[int, float, int]:
-    new = len({a for a, _ in c.stops} - aisles)
-    return (new, abs(_centre(c) - bays), c.key)
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A candidate with what the greedy step asks of it worked out once."""
+
+    candidate: Candidate
+    aisles: frozenset[int]
+    centre: float
+    order: tuple[int, int, int]  # first aisle, deepest bay (negated), key
+
+
+def _prepared(c: Candidate) -> _Prepared:
+    return _Prepared(c, frozenset(a for a, _ in c.stops), _centre(c),
+                     (min((a for a, _ in c.stops), default=0),
+                      -max((b for _, b in c.stops), default=0), c.key))
 
 
 def group(candidates: Sequence[Candidate], totes: int) -> list[list[int]]:
     """Batches of at most ``totes`` orders, covering every candidate exactly once."""
     if totes < 1:
         raise ValueError("a cart needs at least one tote")
-    left = sorted(candidates, key=lambda c: (min((a for a, _ in c.stops), default=0),
-                                             -max((b for _, b in c.stops), default=0), c.key))
+    left = sorted((_prepared(c) for c in candidates), key=lambda p: p.order)
     batches: list[list[int]] = []
     while left:
         seed = left.pop(0)
-        batch, aisles = [seed], {a for a, _ in seed.stops}
+        batch, aisles, centres = [seed.candidate.key], set(seed.aisles), seed.centre
         while len(batch) < totes and left:
-            centre = sum(_centre(c) for c in batch) / len(batch)
-            window = range(min(len(left), WINDOW))
-            best = min(window, key=lambda i: _cost(aisles, centre, left[i]))
+            best = _best(left, aisles, centres / len(batch))
             chosen = left.pop(best)
-            batch.append(chosen)
-            aisles |= {a for a, _ in chosen.stops}
-        batches.append([c.key for c in batch])
+            batch.append(chosen.candidate.key)
+            aisles |= chosen.aisles
+            centres += chosen.centre
+        batches.append(batch)
     return batches
+
+
+def _best(left: list[_Prepared], aisles: set[int], centre: float) -> int:
+    """Index of the cheapest of the next WINDOW candidates: fewest new aisles, then the
+    closest bays, then the oldest (the first such)."""
+    first = left[0]
+    best, best_new = 0, len(first.aisles - aisles)
+    best_far, best_key = abs(first.centre - centre), first.candidate.key
+    for i in range(1, min(len(left), WINDOW)):
+        p = left[i]
+        new = len(p.aisles - aisles)
+        if new > best_new:
+            continue
+        far = abs(p.centre - centre)
+        if new < best_new or far < best_far or (far == best_far and p.candidate.key < best_key):
+            best, best_new, best_far, best_key = i, new, far, p.candidate.key
+    return best
