@@ -80,12 +80,17 @@ class ShortIn(_In):
     found: StrictInt
 
 
+class ConfirmBatchesIn(_In):
+    batch_ids: list[StrictInt] = Field(min_length=1, max_length=10_000)
+
+
 @router.post("/fulfillment/allocate")
 def post_allocate(body: AllocateIn,
                   ctx: WriteContext = Depends(write_context("fulfillment:write"))
                   ) -> JSONResponse:
-    """Source, reserve and open fulfillment orders for ready orders (each in its own
-    transaction; failures are listed and the rest go on)."""
+    """Source, reserve and open fulfillment orders for ready orders (oldest first, a chunk of
+    orders per transaction; an order that cannot be allocated is listed with its error and the
+    rest go on)."""
     return ctx.run(lambda uow: allocation.allocate_ready(
         uow, limit=body.limit, strategy=body.strategy, order_ids=body.order_ids).as_dict())
 
@@ -221,6 +226,15 @@ def post_confirm(batch_id: int,
                  ctx: WriteContext = Depends(write_context("fulfillment:write"))) -> JSONResponse:
     """Confirm every open pick of the batch as picked in full."""
     return ctx.run(lambda uow: pick_service.confirm_all(uow, batch_id))
+
+
+@router.post("/pick-batches/confirm")
+def post_confirm_batches(body: ConfirmBatchesIn,
+                         ctx: WriteContext = Depends(write_context("fulfillment:write")),
+                         ) -> JSONResponse:
+    """Confirm many carts at once (one transaction); ``failed`` lists each cart that could not
+    be confirmed with why, the rest are ``confirmed``."""
+    return ctx.run(lambda uow: pick_service.confirm_batches(uow, body.batch_ids).as_dict())
 
 
 @router.get("/count-tasks")

@@ -4,8 +4,9 @@
 use case records ``stock.moved`` events that bring sellable stock into a warehouse from
 outside it — a receipt from a supplier, a transfer arriving, a return, a count that found
 units — the backordered order lines of those SKUs are allocated again, oldest order first,
-in the same transaction (each order in its own savepoint, so one that cannot be filled leaves
-nothing behind and never fails the receipt). The API and CLI install it at start-up.
+in the same transaction (a chunk of orders at a time, as ``allocation.allocate_ready`` does:
+one that cannot be filled leaves nothing behind and never fails the receipt). The API and CLI
+install it at start-up.
 """
 
 from __future__ import annotations

@@ -9,7 +9,15 @@ from typing import Any
 
 import typer
 
-from backroom.cli.common import JsonOption, console, emit, examples, get_uow, handle_errors
+from backroom.cli.common import (
+    JsonOption,
+    console,
+    emit,
+    err_console,
+    examples,
+    get_uow,
+    handle_errors,
+)
 from backroom.core.errors import ValidationFailed
 from backroom.fulfillment import allocation, fulfillment_orders, pick_service
 from backroom.fulfillment.picklist import pick_list_pdf
@@ -30,7 +38,9 @@ pick_app = typer.Typer(
     help="Pick batches: show, start, scan, short, confirm, pick list.", no_args_is_help=True,
     epilog=examples("backroom pick list 3 --out pick-3.pdf", "backroom pick start 3 --picker ana",
                     "backroom pick scan 3 EWR-A-02-1 00614141000012",
-                    "backroom pick short 3 41 1", "backroom pick confirm 3"))
+                    "backroom pick short 3 41 1", "backroom pick confirm 3",
+                    "backroom pick confirm-batches 3 4 5", "backroom pick confirm-batches "
+                    "--wave 2"))
 
 
 def _fo(view: dict[str, Any], as_json: bool) -> None:
@@ -53,10 +63,17 @@ def allocate(order: list[int] = typer.Option([], "--order", help="Order id; repe
                                                  help="cost (default), priority or closest"),
              limit: int = typer.Option(10_000, "--limit", min=1),
              as_json: bool = JsonOption) -> None:
-    """Source orders, reserve their stock and open fulfillment orders."""
-    with handle_errors(as_json):
-        run = allocation.allocate_ready(get_uow(), limit=limit, strategy=strategy,
-                                        order_ids=order or None)
+    """Source orders, reserve their stock and open fulfillment orders (a chunk of orders per
+    transaction, oldest first; an order that cannot be allocated is listed, the rest go on)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with handle_errors(as_json), Progress(
+            TextColumn("allocating"), BarColumn(), MofNCompleteColumn(), console=err_console,
+            transient=True, disable=as_json) as bar:
+        task = bar.add_task("orders", total=None)
+        run = allocation.allocate_ready(
+            get_uow(), limit=limit, strategy=strategy, order_ids=order or None,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     emit(run.as_dict(), as_json, title="Allocation", columns=["orders", "fulfillment orders",
          "reserved units", "backordered units", "failed"],
          rows=[[run.orders, run.fulfillment_orders, run.reserved_units, run.backordered_units,
@@ -196,6 +213,28 @@ def pick_confirm(batch_id: int, as_json: bool = JsonOption) -> None:
     """Confirm every open pick of the batch as picked in full."""
     with handle_errors(as_json):
         _batch(pick_service.confirm_all(get_uow(), batch_id), as_json)
+
+
+@pick_app.command("confirm-batches")
+def pick_confirm_batches(batch_ids: list[int] = typer.Argument(None, help="Batch ids"),
+                         wave: int | None = typer.Option(None, "--wave", help="Every open "
+                                                         "batch of this wave"),
+                         as_json: bool = JsonOption) -> None:
+    """Confirm many carts at once (every open pick picked in full); each cart that cannot be
+    confirmed is listed with why, the rest are confirmed."""
+    with handle_errors(as_json):
+        uow = get_uow()
+        ids = list(batch_ids or [])
+        if wave is not None:
+            ids += pick_service.open_batches(uow, wave)
+        if not ids:
+            raise ValidationFailed.single("batch_ids", None, "name batch ids or --wave")
+        run = pick_service.confirm_batches(uow, ids)
+    emit(run.as_dict(), as_json, title="Confirmed carts", columns=["batch", "state", "picks",
+         "units"], rows=[[c["batch_id"], c["state"], c["picks"], c["units"]]
+                         for c in run.confirmed])
+    for f in run.failed if not as_json else []:
+        console.print(f"batch {f['batch_id']}: {f['error']}", highlight=False)
 
 
 @pick_app.command("list")

@@ -11,14 +11,16 @@ cancelling then also frees the bins.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from backroom.core import clock
 from backroom.core.errors import Conflict, NotFound, Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
+from backroom.db.bulk import insert_ids, insert_rows
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import bins
 from backroom.fulfillment.fo_queries import lock
@@ -30,6 +32,28 @@ from backroom.orders.lifecycle import reservation_reference
 
 FO, FL, T = FULFILLMENT_ORDERS.c, FULFILLMENT_LINES.c, PICK_TASKS.c
 UNSTARTED = ("waiting", "released")  # nothing picked yet: may move, split, merge, cancel
+_WAITING = (select(FO.id, FO.order_id, FO.warehouse_id)
+            .where(FO.order_id.in_(bindparam("ids", expanding=True)), FO.state == "waiting",
+                   FO.hold_reason.is_(None)).order_by(FO.id))
+_LINES_OF = (select(FL.id, FL.fulfillment_order_id, FL.order_line_id)
+             .where(FL.fulfillment_order_id.in_(bindparam("ids", expanding=True)))
+             .order_by(FL.id))
+_GROW = (update(FULFILLMENT_LINES).where(FL.id == bindparam("fl"))
+         .values(qty=FL.qty + bindparam("q")))
+
+
+@dataclass(frozen=True, slots=True)
+class NewUnits:
+    """Units of an order one warehouse will ship: ``(order line id, sku id, qty)`` lines."""
+
+    order_id: int
+    warehouse_id: int
+    lines: Sequence[tuple[int, int, int]]
+    priority: int = 0
+    promised_date: date | None = None
+    carrier: str = ""
+    service: str = ""
+    estimated_cost_minor: int | None = None
 
 
 def create(conn: Connection, order_id: int, warehouse_id: int,
@@ -38,33 +62,70 @@ def create(conn: Connection, order_id: int, warehouse_id: int,
            estimated_cost_minor: int | None = None) -> int:
     """Add ``(order line id, sku id, qty)`` units to the order's waiting fulfillment order for
     that warehouse (a new one if there is none). The caller has reserved the stock."""
-    fo_id = conn.execute(select(FO.id).where(
-        FO.order_id == order_id, FO.warehouse_id == warehouse_id, FO.state == "waiting",
-        FO.hold_reason.is_(None)).order_by(FO.id).limit(1)).scalar()
+    return create_many(conn, [NewUnits(order_id, warehouse_id, lines, priority, promised_date,
+                                       carrier, service, estimated_cost_minor)])[0]
+
+
+def create_many(conn: Connection, units: Sequence[NewUnits]) -> list[int]:
+    """``create`` for many (order, warehouse) at once, with a few statements; the fulfillment
+    order of each, in order. Units join the first waiting, unheld fulfillment order of their
+    order and warehouse (an earlier one of ``units`` too), else open a new one."""
+    if not units:
+        return []
+    target: dict[tuple[int, int], int] = {}
+    for start in range(0, len(units), 500):
+        part = sorted({u.order_id for u in units[start:start + 500]})
+        for r in conn.execute(_WAITING, {"ids": part}):
+            target.setdefault((r.order_id, r.warehouse_id), r.id)
+    fresh, seen = [], set(target)
+    for u in units:
+        if (u.order_id, u.warehouse_id) not in seen:
+            seen.add((u.order_id, u.warehouse_id))
+            fresh.append(u)
     now = clock.now()
-    if fo_id is None:
-        fo_id = conn.execute(insert(FULFILLMENT_ORDERS).values(
-            order_id=order_id, warehouse_id=warehouse_id, state="waiting", priority=priority,
-            promised_date=promised_date, carrier=carrier, service=service,
-            estimated_cost_minor=estimated_cost_minor, created_at=now, updated_at=now)
-            .returning(FO.id)).scalar_one()
-    _add_lines(conn, fo_id, lines)
-    _event(conn, "fulfillment.created", fo_id, {"order_id": order_id,
-                                                "warehouse_id": warehouse_id})
-    return int(fo_id)
+    ids = insert_ids(conn, FULFILLMENT_ORDERS, [
+        {"order_id": u.order_id, "warehouse_id": u.warehouse_id, "state": "waiting",
+         "priority": u.priority, "promised_date": u.promised_date, "carrier": u.carrier,
+         "service": u.service, "estimated_cost_minor": u.estimated_cost_minor,
+         "created_at": now, "updated_at": now} for u in fresh])
+    target.update({(u.order_id, u.warehouse_id): i for u, i in zip(fresh, ids, strict=True)})
+    out = [target[(u.order_id, u.warehouse_id)] for u in units]
+    add_lines(conn, list(zip(out, (u.lines for u in units), strict=True)))
+    record(conn, [DomainEvent("fulfillment.created", {
+        "fulfillment_order_id": fo_id, "order_id": u.order_id, "warehouse_id": u.warehouse_id},
+        aggregate=f"fulfillment:{fo_id}") for fo_id, u in zip(out, units, strict=True)])
+    return out
 
 
 def _add_lines(conn: Connection, fo_id: int, lines: Sequence[tuple[int, int, int]]) -> None:
-    have = {r.order_line_id: r.id for r in conn.execute(
-        select(FL.id, FL.order_line_id).where(FL.fulfillment_order_id == fo_id))}
-    for line_id, sku_id, qty in lines:
-        if line_id in have:
-            conn.execute(update(FULFILLMENT_LINES).where(FL.id == have[line_id])
-                         .values(qty=FL.qty + qty))
-        else:
-            have[line_id] = conn.execute(insert(FULFILLMENT_LINES).values(
-                fulfillment_order_id=fo_id, order_line_id=line_id, sku_id=sku_id, qty=qty,
-                qty_picked=0, qty_packed=0, qty_shipped=0).returning(FL.id)).scalar_one()
+    add_lines(conn, [(fo_id, lines)])
+
+
+def add_lines(conn: Connection,
+              items: Sequence[tuple[int, Sequence[tuple[int, int, int]]]]) -> None:
+    """Add ``(order line id, sku id, qty)`` lines to fulfillment orders (``(fo id, lines)``):
+    a line already in that fulfillment order grows, a new one is inserted."""
+    have: dict[tuple[int, int], int] = {}
+    fo_ids = sorted({fo_id for fo_id, _ in items})
+    for start in range(0, len(fo_ids), 500):
+        for r in conn.execute(_LINES_OF, {"ids": fo_ids[start:start + 500]}):
+            have.setdefault((r.fulfillment_order_id, r.order_line_id), r.id)
+    grow: dict[int, int] = {}
+    new: dict[tuple[int, int], dict[str, int]] = {}
+    for fo_id, lines in items:
+        for line_id, sku_id, qty in lines:
+            key = (fo_id, line_id)
+            if key in have:
+                grow[have[key]] = grow.get(have[key], 0) + qty
+            elif key in new:
+                new[key]["qty"] += qty
+            else:
+                new[key] = {"fulfillment_order_id": fo_id, "order_line_id": line_id,
+                            "sku_id": sku_id, "qty": qty, "qty_picked": 0, "qty_packed": 0,
+                            "qty_shipped": 0}
+    if grow:
+        conn.execute(_GROW, [{"fl": i, "q": q} for i, q in sorted(grow.items())])
+    insert_rows(conn, FULFILLMENT_LINES, list(new.values()))
 
 
 def lines_of(conn: Connection, fo_id: int) -> list[Any]:

@@ -10,6 +10,7 @@ SKUs take the FEFO path under row locks.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -26,9 +27,10 @@ from sqlalchemy import (
 )
 
 from backroom.core import clock
-from backroom.core.errors import NotFound, ValidationFailed
+from backroom.core.errors import NotFound, Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
 from backroom.db.base import UTCDateTime
+from backroom.db.bulk import insert_ids
 from backroom.db.prepared import Prepared
 from backroom.db.tables import OUTBOX
 from backroom.inventory.errors import InsufficientStock, Shortfall
@@ -108,6 +110,80 @@ def reserve(conn: Connection, *, warehouse_id: int, sku_id: int, qty: int, refer
         rid = int(_INSERT.execute(conn, params).lastrowid)
         return [_recorded(conn, rid, warehouse_id, sku_id, lot, qty, reference)]
     return _reserve_fefo(conn, warehouse_id, sku_id, qty, reference, labels)
+
+
+@dataclass(frozen=True, slots=True)
+class ReserveRequest:
+    """``qty`` units of a SKU in a warehouse for ``reference`` (one ``reserve`` call)."""
+
+    warehouse_id: int
+    sku_id: int
+    qty: int
+    reference: str
+    tracking: str = "none"
+
+
+def reserve_many(conn: Connection, requests: Sequence[ReserveRequest]) -> list[list[Reserved]]:
+    """``reserve`` for many requests at once; the reservations of each, in request order.
+
+    Untracked SKUs: one guarded UPDATE per (warehouse, SKU) with the units of every request
+    for it, sent as one executemany in SKU-then-warehouse order (the fixed lock order), one
+    executemany INSERT of the reservation rows and one list of events. Lot- and serial-tracked
+    SKUs take ``reserve``'s FEFO path one by one. All or nothing: if any guard fails (another
+    process took the stock), nothing is kept (a savepoint is rolled back) and
+    ``InsufficientStock`` names every (warehouse, SKU) short."""
+    problems = [Problem(f"requests[{n}].qty", "must be a positive whole number", r.qty)
+                for n, r in enumerate(requests)
+                if not isinstance(r.qty, int) or isinstance(r.qty, bool) or r.qty <= 0]
+    if problems:
+        raise ValidationFailed.of(problems)
+    wanted: dict[tuple[int, int], int] = {}
+    for r in requests:
+        if r.tracking == "none":
+            wanted[(r.sku_id, r.warehouse_id)] = wanted.get((r.sku_id, r.warehouse_id), 0) + r.qty
+    guards = [{"w": w, "s": s, "l": 0, "q": q} for (s, w), q in sorted(wanted.items())]
+    try:
+        with conn.begin_nested():
+            if guards and conn.execute(_GUARD, guards).rowcount != len(guards):
+                raise InsufficientStock([])
+            return _reserved_rows(conn, requests)
+    except InsufficientStock as err:
+        if err.shortfalls:
+            raise
+        raise _shortfalls(conn, guards) from None
+
+
+def _reserved_rows(conn: Connection, requests: Sequence[ReserveRequest]
+                   ) -> list[list[Reserved]]:
+    """The reservation rows and events of ``requests`` (untracked positions already guarded);
+    tracked SKUs reserved by FEFO."""
+    now = clock.now()
+    plain = [r for r in requests if r.tracking == "none"]
+    ids = insert_ids(conn, RESERVATIONS, [
+        {"warehouse_id": r.warehouse_id, "sku_id": r.sku_id, "lot_id": 0, "qty": r.qty,
+         "open_qty": r.qty, "state": "active", "reference": r.reference, "created_at": now}
+        for r in plain])
+    made = {id(r): [Reserved(rid, r.warehouse_id, r.sku_id, 0, r.qty, r.reference)]
+            for r, rid in zip(plain, ids, strict=True)}
+    record(conn, [DomainEvent("stock.reserved", {
+        "reservation_id": x.id, "warehouse_id": x.warehouse_id, "sku_id": x.sku_id,
+        "lot_id": 0, "qty": x.qty, "reference": x.reference}, aggregate=f"sku:{x.sku_id}")
+        for (x,) in made.values()])
+    out = []
+    for r in requests:
+        if r.tracking == "none":
+            out.append(made[id(r)])
+        else:
+            out.append(_reserve_fefo(conn, r.warehouse_id, r.sku_id, r.qty, r.reference,
+                                     ("", "")))
+    return out
+
+
+def _shortfalls(conn: Connection, guards: list[dict[str, int]]) -> InsufficientStock:
+    """Which of the guarded (warehouse, SKU, units) the stock does not cover now."""
+    found = [_shortfall(conn, g["w"], g["s"], g["q"], ("", ""), 0).shortfalls[0]
+             for g in guards]
+    return InsufficientStock([s for s in found if s.available < s.requested] or found)
 
 
 def _insert(conn: Connection, w: int, s: int, lot: int, qty: int, reference: str) -> Reserved:
@@ -209,21 +285,60 @@ def consume(conn: Connection, *, warehouse_id: int, sku_id: int, lot_id: int, re
 
     Returns how many units were consumed; the caller's move lowers ``reserved`` by as much.
     """
-    if not reference:
-        return 0
-    stmt = (select(R.id, R.open_qty).where(
-        R.warehouse_id == warehouse_id, R.sku_id == sku_id, R.lot_id == lot_id,
-        R.reference == reference, R.state == "active").order_by(R.id))
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    left = qty
-    for r in conn.execute(stmt).all():
-        if left == 0:
-            break
-        take = min(left, r.open_qty)
-        left -= take
-        _close(conn, r.id, r.open_qty - take, "consumed")
-    return qty - left
+    return consume_many(conn, [Use(warehouse_id, sku_id, lot_id, reference, qty)])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Use:
+    """``qty`` units of a SKU and lot leaving a warehouse for ``reference`` (``consume``)."""
+
+    warehouse_id: int
+    sku_id: int
+    lot_id: int
+    reference: str
+    qty: int
+
+
+_ACTIVE = (select(R.id, R.warehouse_id, R.sku_id, R.lot_id, R.reference, R.open_qty)
+           .where(R.reference.in_(bindparam("refs", expanding=True)), R.state == "active")
+           .order_by(R.id))
+
+
+def consume_many(conn: Connection, uses: Sequence[Use]) -> list[int]:
+    """``consume`` for many uses in order (oldest reservation first, as ``consume``): one read
+    of the references' active reservations (locked in id order on PostgreSQL) and at most two
+    executemany updates. Units consumed per use."""
+    refs = sorted({u.reference for u in uses if u.reference and u.qty > 0})
+    stmt = _ACTIVE.with_for_update() if conn.dialect.name == "postgresql" else _ACTIVE
+    pools: dict[tuple[int, int, int, str], list[list[int]]] = {}
+    for start in range(0, len(refs), 500):
+        for r in conn.execute(stmt, {"refs": refs[start:start + 500]}):
+            pools.setdefault((r.warehouse_id, r.sku_id, r.lot_id, r.reference), []).append(
+                [r.id, r.open_qty])
+    used, after = [], {}
+    for u in uses:
+        left = u.qty if u.reference and u.qty > 0 else 0
+        for slot in pools.get((u.warehouse_id, u.sku_id, u.lot_id, u.reference), ()):
+            if left == 0:
+                break
+            take = min(left, slot[1])
+            left -= take
+            slot[1] -= take
+            after[slot[0]] = slot[1]
+        used.append(max(u.qty, 0) - left if u.reference else 0)
+    now = clock.now()
+    closed = [{"r_id": i, "r_open": 0, "r_at": now} for i, n in after.items() if n == 0]
+    if closed:
+        conn.execute(_CONSUMED, closed)
+    opened = [{"r_id": i, "r_open": n} for i, n in after.items() if n != 0]
+    if opened:
+        conn.execute(_LOWERED, opened)
+    return used
+
+
+_LOWERED = update(RESERVATIONS).where(R.id == bindparam("r_id")).values(
+    open_qty=bindparam("r_open"))
+_CONSUMED = _LOWERED.values(state="consumed", closed_at=bindparam("r_at"))
 
 
 def _close(conn: Connection, rid: int, open_qty: int, final_state: str) -> None:

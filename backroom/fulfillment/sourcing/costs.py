@@ -22,6 +22,7 @@ from backroom.fulfillment.sourcing.parcels import DEFAULT_PARCELS, ParcelModel
 Content = tuple[int, ...]  # units per order line, by line index
 Allocation = tuple[Content, ...]  # a content per candidate, by candidate index
 Key = tuple[int, int, int]  # (backordered units, late units, total minor units)
+_MISSING = Estimate("", "", -1, None, False)  # not in the memo yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +65,9 @@ class CostModel:
     def estimate(self, w: int, content: Content) -> Estimate | None:
         """Candidate ``w`` shipping ``content``; None when no service can carry it."""
         key = (w, content)
-        if key in self.memo:
-            return self.memo[key]
+        found = self.memo.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         parcels = self.parcel_model.parcels_for(self.units, content)
         found = None
         if parcels:
@@ -80,8 +82,10 @@ class CostModel:
 
     def backordered(self, allocation: Allocation) -> list[int]:
         """Units per line that no warehouse ships in ``allocation``."""
-        return [line.qty - sum(c[i] for c in allocation)
-                for i, line in enumerate(self.request.lines)]
+        if not allocation:
+            return [line.qty for line in self.request.lines]
+        return [line.qty - shipped for line, shipped in zip(
+            self.request.lines, map(sum, zip(*allocation, strict=True)), strict=True)]
 
     def score(self, allocation: Allocation) -> Score | None:
         """None when a warehouse would ship something no service can carry."""

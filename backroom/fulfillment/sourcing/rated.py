@@ -1,9 +1,10 @@
 """Pricing a warehouse's shipment with the shipping area's rate cards (a sourcing ``Rate``).
 
-Every service of every loaded carrier is quoted (``quote_shipment``) for the estimated parcels;
-quotes in another currency than the plan's are left out. The pick is the cheapest service that
-delivers by the promise; when none does, the fastest (then the cheapest of those) — the
-shipment then counts as late and the plan says so. Without a promise, the cheapest.
+Every service of every loaded carrier is quoted (``quote_shipment``, once per distinct shipment
+through ``QuoteCache``) for the estimated parcels; quotes in another currency than the plan's
+are left out. The pick is the cheapest service that delivers by the promise; when none does,
+the fastest (then the cheapest of those) — the shipment then counts as late and the plan says
+so. Without a promise, the cheapest.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from backroom.core import clock
 from backroom.core.errors import ProblemCollector
-from backroom.fulfillment.packing.model import Parcel
 from backroom.fulfillment.sourcing.model import Estimate, Rate
 from backroom.shipping.rating.address import check_address
-from backroom.shipping.rating.errors import NoServiceAvailable
-from backroom.shipping.rating.model import Address, Package, Quote
-from backroom.shipping.rating.services import quote_shipment
+from backroom.shipping.rating.model import Address, Quote
 
 
 def pick(quotes: Sequence[Quote], promise: date | None, parcels: int = 1) -> Estimate | None:
@@ -47,17 +46,8 @@ def rate_card_rate(origins: Mapping[int, Address], destination: Address, *,
                    rates_dir: str | Path | None = None) -> Rate:
     """A ``Rate`` quoting from each warehouse's address (``origins`` by warehouse id) to
     ``destination``. A warehouse missing from ``origins`` cannot ship (None)."""
+    from backroom.fulfillment.sourcing.quotecache import QuoteCache
 
-    def rate(warehouse_id: int, parcels: Sequence[Parcel]) -> Estimate | None:
-        origin = origins.get(warehouse_id)
-        if origin is None or not parcels:
-            return None
-        packages = [Package(a, b, c, max(1, g)) for a, b, c, g in parcels]
-        try:
-            quotes = quote_shipment(origin, destination, packages, ready_at=ready_at,
-                                    carriers=carriers, rates_dir=rates_dir).quotes
-        except NoServiceAvailable:
-            return None
-        return pick([q for q in quotes if q.currency == currency], promise, len(parcels))
-
-    return rate
+    cache = QuoteCache(origins, currency=currency, ready_at=ready_at or clock.now(),
+                       carriers=carriers, rates_dir=rates_dir)
+    return cache.rate(destination, promise)

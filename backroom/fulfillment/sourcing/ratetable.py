@@ -68,15 +68,7 @@ class RateTable:
         return rate
 
     def _billable(self, parcels: Sequence[Parcel]) -> tuple[int, ...] | None:
-        """The parcels' billable weights (sorted), or None if one is not an ordinary parcel."""
-        card = self.card
-        measured = [measure(Package(*p), card.units, card.dim) for p in parcels]
-        longest, second, girth, weight = self.limits
-        if all(m.longest * MILLI <= longest and m.second * MILLI <= second
-               and m.length_plus_girth * MILLI <= girth and 0 < m.billable <= weight
-               for m in measured):
-            return tuple(sorted(m.billable for m in measured))
-        return None
+        return plain_billables(self.card, self.limits, parcels)
 
     def _quote(self, warehouse_id: int, destination: Address,
                packages: list[Package]) -> tuple[Quote, ...]:
@@ -94,6 +86,20 @@ def _probe(card: RateCard, billable: int) -> Package:
     whole = int(grams)
     weight = whole if whole < grams else whole - 1
     return Package(_PROBE_MM, _PROBE_MM, _PROBE_MM, max(1, weight))
+
+
+def plain_billables(card: RateCard, limits: tuple[int, int, int, int],
+                    parcels: Sequence[Parcel]) -> tuple[int, ...] | None:
+    """The parcels' billable weights on ``card`` (sorted), or None if one is not an ordinary
+    parcel there (``limits``: the card's ``plain_limits``). Ordinary parcels with the same
+    billable weights are priced alike by every service of the card."""
+    measured = [measure(Package(*p), card.units, card.dim) for p in parcels]
+    longest, second, girth, weight = limits
+    if all(m.longest * MILLI <= longest and m.second * MILLI <= second
+           and m.length_plus_girth * MILLI <= girth and 0 < m.billable <= weight
+           for m in measured):
+        return tuple(sorted(m.billable for m in measured))
+    return None
 
 
 def plain_limits(card: RateCard) -> tuple[int, int, int, int]:
