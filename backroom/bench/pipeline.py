@@ -176,12 +176,13 @@ def _pick(uow: UnitOfWork, drafts: list[Any]) -> int:
 
 
 def _pack(uow: UnitOfWork, drafts: list[Any]) -> int:
-    from backroom.fulfillment.pack_accept import pack_as_proposed
+    from backroom.fulfillment.pack_batch import pack_many_as_proposed
     from backroom.fulfillment.tables import FULFILLMENT_ORDERS
 
     fos = _ids(uow, FULFILLMENT_ORDERS, "picked")
-    for fo in fos:
-        pack_as_proposed(uow, fo)
+    result = pack_many_as_proposed(uow, fos)
+    if result.failed:
+        raise RuntimeError(f"pack failed: {result.failed[0]}")
     return len(fos)
 
 

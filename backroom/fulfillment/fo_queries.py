@@ -19,6 +19,7 @@ from backroom.fulfillment.tables import (
     CARTONS,
     FULFILLMENT_LINES,
     FULFILLMENT_ORDERS,
+    WAVES,
 )
 from backroom.inventory.tables import LOTS, WAREHOUSES
 from backroom.orders.tables import CHANNELS, ORDERS
@@ -158,12 +159,34 @@ def packing_view(conn: Connection, fo_id: int) -> dict[str, Any]:
     rows = lines(conn, fo_id)
     return {"fulfillment_order_id": fo_id, "order_id": fo.order_id, "state": fo.state,
             "shipment_id": fo.shipment_id,
-            "lines": [{"line_id": r.id, "order_line_id": r.order_line_id, "sku": r.sku,
-                       "qty": r.qty, "picked": r.qty_picked, "packed": r.qty_packed,
-                       "shipped": r.qty_shipped, "to_pack": r.qty_picked - r.qty_packed}
-                      for r in rows],
+            "lines": [line_view(r) for r in rows],
             "to_pack": sum(r.qty_picked - r.qty_packed for r in rows),
             "cartons": [carton_view(c, items) for c in boxes]}
+
+
+def line_view(r: Any) -> dict[str, Any]:
+    """A line of ``lines`` with its picked, packed, shipped and still-to-pack units."""
+    return {"line_id": r.id, "order_line_id": r.order_line_id, "sku": r.sku, "qty": r.qty,
+            "picked": r.qty_picked, "packed": r.qty_packed, "shipped": r.qty_shipped,
+            "to_pack": r.qty_picked - r.qty_packed}
+
+
+def ids_in_state(conn: Connection, state: str, *, warehouse: str | None = None,
+                 wave: int | None = None) -> list[int]:
+    """The fulfillment orders in ``state`` not on hold, oldest first; only ``warehouse``'s
+    (code) or ``wave``'s when given (``NotFound`` for an unknown one)."""
+    stmt = select(FO.id).where(FO.state == state, FO.hold_reason.is_(None)).order_by(FO.id)
+    if warehouse is not None:
+        found = conn.execute(select(WAREHOUSES.c.id).where(
+            WAREHOUSES.c.code == warehouse.strip().upper())).scalar()
+        if found is None:
+            raise NotFound(f"no warehouse {warehouse!r}", data={"warehouse": warehouse})
+        stmt = stmt.where(FO.warehouse_id == found)
+    if wave is not None:
+        if conn.execute(select(WAVES.c.id).where(WAVES.c.id == wave)).first() is None:
+            raise NotFound(f"no wave {wave}", data={"wave_id": wave})
+        stmt = stmt.where(FO.wave_id == wave)
+    return [int(i) for i in conn.execute(stmt).scalars()]
 
 
 def get_row(conn: Connection, fo_id: int) -> Any:

@@ -9,36 +9,22 @@ Each step is one transaction under the fulfillment order's lock; a refused step 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
 from backroom.core import clock
 from backroom.core.errors import (
-    BackroomError,
     Conflict,
-    Problem,
     ValidationFailed,
 )
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import boxes as box_catalog
 from backroom.fulfillment import fo_queries as q
-from backroom.fulfillment.packing import (
-    DEFAULT_RATE,
-    Box,
-    Item,
-    NoShippablePacking,
-    Packing,
-    ShipCost,
-    cartonize,
-    rated_ship_cost,
-)
+from backroom.fulfillment.pack_plan import Planner, Proposal, Route, items_of
 from backroom.fulfillment.scanning import pack_scan
-from backroom.fulfillment.tables import BOXES, CARTON_ITEMS, CARTONS, FULFILLMENT_ORDERS
-from backroom.shipping.rating import model as rating
-from backroom.shipping.rating import services as rating_services
+from backroom.fulfillment.tables import CARTON_ITEMS, CARTONS, FULFILLMENT_ORDERS
 
 __all__ = ["open_carton", "pack_scan", "packing_status", "propose_cartons", "seal_carton"]
 PACKING = ("picked",)  # the state in which cartons are opened, filled and sealed
@@ -50,74 +36,50 @@ def packing_status(uow: UnitOfWork, fo_id: int) -> dict[str, Any]:
         return q.packing_view(conn, fo_id)
 
 
-def _items(lines: Sequence[Any]) -> list[Item]:
-    """One ``Item`` per unit still to pack; every missing size or weight is reported."""
-    problems = [Problem("sku", "has no size or weight in the catalog (length_mm, width_mm, "
-                               "height_mm and weight_g are needed to choose boxes)", r.sku)
-                for r in lines if r.qty_picked > r.qty_packed
-                and None in (r.length_mm, r.width_mm, r.height_mm, r.weight_g)]
-    if problems:
-        raise ValidationFailed.of(problems)
-    return [Item(r.sku, r.length_mm, r.width_mm, r.height_mm, r.weight_g)
-            for r in lines for _ in range(r.qty_picked - r.qty_packed)]
-
-
-def _ship_cost(uow: UnitOfWork, head: q.Header, currency: str) -> tuple[ShipCost, str]:
-    """Rate cards in the boxes' currency for this route and promise, else ``DEFAULT_RATE``."""
-    try:
-        codes = [c.code for c in rating_services.carriers() if c.currency == currency]
-        origin = rating_services.warehouse_address(uow, head.warehouse)
-    except BackroomError:  # rate cards that do not load, a warehouse without an address
-        return DEFAULT_RATE, "default_rate"
-    if not codes:
-        return DEFAULT_RATE, "default_rate"
-    destination = rating.Address(head.ship_to.country, head.ship_to.postal_code, True)
-    rated = rated_ship_cost(origin, destination, promise=head.promised_date, carriers=codes)
-
-    def cost(parcels: list[tuple[int, int, int, int]]) -> int | None:
-        try:
-            return rated(parcels)
-        except ValidationFailed:  # an address the rate cards cannot place
-            return None
-    return cost, "rate_cards"
-
-
-def _cartonize(items: list[Item], boxes: list[Box], cost: ShipCost,
-               model: str) -> tuple[Packing, str]:
-    try:
-        return cartonize(items, boxes, ship_cost=cost), model
-    except NoShippablePacking:  # no carrier quotes these parcels: still propose boxes
-        return cartonize(items, boxes), "default_rate"
-
-
 def propose_cartons(uow: UnitOfWork, fo_id: int) -> dict[str, Any]:
     """Cartons for the units still to pack, from the active box catalog, at the least box plus
     shipping cost. Stored as open, proposed cartons without contents (an earlier unused
     proposal is replaced); what goes where is in the answer."""
+    planner = Planner(uow)
     with uow.read() as conn:
         head = q.header(conn, fo_id)
         q.require(head, PACKING, "packed")
-        items = _items(q.lines(conn, fo_id))
-        boxes, currency = box_catalog.catalog_for_packing(conn)
+        items = items_of(q.lines(conn, fo_id))
+        catalog = planner.catalog(conn)
     if not items:
-        raise Conflict(f"fulfillment order {fo_id} has no picked units left to pack",
-                       data={"fulfillment_order_id": fo_id})
-    if not boxes:
-        raise ValidationFailed.single("boxes", 0, "the box catalog has no active boxes: add "
-                                      "some (backroom boxes create / import) or seed the defaults")
-    packing, model = _cartonize(items, boxes, *_ship_cost(uow, head, currency))
+        raise no_units(fo_id)
+    if not catalog.boxes:
+        raise no_boxes()
+    route = Route(head.warehouse, head.ship_to.country, head.ship_to.postal_code,
+                  head.promised_date)
+    packing, model = planner.propose(route, items, catalog)
     with uow.transaction() as conn:
         q.require(q.lock(conn, fo_id), PACKING, "packed")
         _replace_proposal(conn, fo_id)
         first = q.next_carton_no(conn, fo_id)
-        ids = {r.code: r.id for r in conn.execute(select(BOXES.c.code, BOXES.c.id))}
         now = clock.now()
         for i, box in enumerate(packing.boxes):
             conn.execute(insert(CARTONS).values(
-                fulfillment_order_id=fo_id, carton_no=first + i, box_id=ids[box.code],
+                fulfillment_order_id=fo_id, carton_no=first + i, box_id=catalog.ids[box.code],
                 state="open", proposed=True, weight_g=0, created_at=now))
         _touch(conn, fo_id)
-    return _proposal(fo_id, packing, first, currency, model)
+    return Proposal(fo_id, packing, first, catalog.currency, model).view()
+
+
+def no_units(fo_id: int) -> Conflict:
+    return Conflict(f"fulfillment order {fo_id} has no picked units left to pack",
+                    data={"fulfillment_order_id": fo_id})
+
+
+def no_boxes() -> ValidationFailed:
+    return ValidationFailed.single("boxes", 0, "the box catalog has no active boxes: add some "
+                                   "(backroom boxes create / import) or seed the defaults")
+
+
+def packing_started(fo_id: int, cartons: list[int]) -> Conflict:
+    return Conflict(f"packing of fulfillment order {fo_id} has started (cartons "
+                    f"{', '.join(map(str, cartons))}); open further cartons by hand",
+                    data={"fulfillment_order_id": fo_id, "cartons": cartons})
 
 
 def _replace_proposal(conn: Connection, fo_id: int) -> None:
@@ -127,34 +89,9 @@ def _replace_proposal(conn: Connection, fo_id: int) -> None:
         ci.carton_id.in_([r.id for r in rows]))).scalars()) if rows else set()
     started = [r.carton_no for r in rows if r.id in filled or r.state != "open"]
     if started:
-        raise Conflict(f"packing of fulfillment order {fo_id} has started (cartons "
-                       f"{', '.join(map(str, started))}); open further cartons by hand",
-                       data={"fulfillment_order_id": fo_id, "cartons": started})
+        raise packing_started(fo_id, started)
     conn.execute(delete(CARTONS).where(c.fulfillment_order_id == fo_id, c.proposed.is_(True),
                                        c.state == "open"))
-
-
-def _proposal(fo_id: int, packing: Packing, first: int, currency: str,
-              model: str) -> dict[str, Any]:
-    cartons = []
-    for i, box in enumerate(packing.boxes):
-        inside = packing.contents(i)
-        skus: dict[str, int] = {}
-        for p in inside:
-            skus[p.item.sku] = skus.get(p.item.sku, 0) + 1
-        cartons.append({
-            "carton_no": first + i, "box": box.code, "inner_mm": list(box.inner),
-            "outer_mm": list(box.outer), "box_cost_minor": box.cost,
-            "contents_g": packing.contents_weight(i),
-            "weight_g": packing.contents_weight(i) + box.tare_g,
-            "max_weight_g": box.max_weight_g, "fill": round(packing.fill(i), 3),
-            "items": [{"sku": s, "qty": n} for s, n in skus.items()],
-            "placements": [{"sku": p.item.sku, "x_mm": p.x_mm, "y_mm": p.y_mm, "z_mm": p.z_mm,
-                            "length_mm": p.length_mm, "width_mm": p.width_mm,
-                            "height_mm": p.height_mm} for p in inside]})
-    return {"fulfillment_order_id": fo_id, "cartons": cartons, "currency": currency,
-            "box_cost_minor": packing.box_cost, "shipping_cost_minor": packing.shipping_cost,
-            "total_minor": packing.total, "ship_cost_model": model}
 
 
 def open_carton(uow: UnitOfWork, fo_id: int, box_code: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from backroom.core import clock
 from backroom.core.errors import Conflict, Problem, ValidationFailed
@@ -60,11 +60,12 @@ def pack_scan(uow: UnitOfWork, fo_id: int, carton_no: int, barcode: str, qty: in
         _put(conn, box.id, lines, item, lot_id, units)
         conn.execute(update(FULFILLMENT_ORDERS).where(FULFILLMENT_ORDERS.c.id == fo_id)
                      .values(updated_at=clock.now()))
-        view = q.packing_view(conn, fo_id)
+        after = q.lines(conn, fo_id)  # the carton's row is unchanged: only its contents grew
         return {"fulfillment_order_id": fo_id, "carton_no": carton_no, "sku": item.sku,
-                "lot": lot, "units": units, "to_pack": view["to_pack"],
-                "lines": [ln for ln in view["lines"] if ln["sku"] == item.sku],
-                "carton": next(c for c in view["cartons"] if c["carton_no"] == carton_no)}
+                "lot": lot, "units": units,
+                "to_pack": sum(r.qty_picked - r.qty_packed for r in after),
+                "lines": [q.line_view(r) for r in after if r.sku_id == item.product_id],
+                "carton": q.carton_view(box, q.contents(conn, [box.id]))}
 
 
 def _open_carton(conn: Connection, fo_id: int, carton_no: int, barcode: str) -> Any:
@@ -114,18 +115,30 @@ def _lot(conn: Connection, fo: Any, item: Scanned, lot: str | None, units: int,
 
 
 def _only_lot_at_pack(conn: Connection, fo: Any, item: Scanned, barcode: str) -> int:
-    lv, loc = LEVELS.c, LOCATIONS.c
-    lots = conn.execute(select(LOTS.c.id, LOTS.c.code).join(LEVELS, lv.lot_id == LOTS.c.id)
-                        .join(LOCATIONS, loc.id == lv.location_id)
-                        .where(loc.warehouse_id == fo.warehouse_id, loc.kind == "pack",
-                               lv.sku_id == item.product_id, lv.on_hand > 0)
-                        .order_by(LOTS.c.code)).all()
-    if len(lots) == 1 and item.tracking == "lot":
+    lots = conn.execute(PACK_LOTS, {"warehouses": [fo.warehouse_id],
+                                    "skus": [item.product_id]}).all()
+    return only_lot(lots, item.sku, item.tracking, fo.id, barcode)
+
+
+lv, loc = LEVELS.c, LOCATIONS.c
+# Lots with stock at the pack stations of some warehouses, per SKU (``id``, ``code``).
+PACK_LOTS = (select(LOTS.c.id, LOTS.c.code, lv.sku_id, loc.warehouse_id)
+             .join(LEVELS, lv.lot_id == LOTS.c.id).join(LOCATIONS, loc.id == lv.location_id)
+             .where(loc.warehouse_id.in_(bindparam("warehouses", expanding=True)),
+                    loc.kind == "pack", lv.sku_id.in_(bindparam("skus", expanding=True)),
+                    lv.on_hand > 0)
+             .order_by(LOTS.c.code))
+
+
+def only_lot(lots: Sequence[Any], sku: str, tracking: str, fo_id: int, barcode: str) -> int:
+    """The lot of a tracked SKU scanned without one: the only lot of it at the pack station
+    (``lots``: its rows of ``PACK_LOTS``), else a refusal naming the lots there."""
+    if len(lots) == 1 and tracking == "lot":
         return int(lots[0].id)
     where = f" (the pack station holds {', '.join(r.code for r in lots)})" if lots else ""
-    raise _refuse("lot", None, f"{item.sku} is {item.tracking}-tracked: give the "
-                  f"{'serial number' if item.tracking == 'serial' else 'lot'}{where}",
-                  fo.id, barcode)
+    raise _refuse("lot", None, f"{sku} is {tracking}-tracked: give the "
+                  f"{'serial number' if tracking == 'serial' else 'lot'}{where}",
+                  fo_id, barcode)
 
 
 def _check_weight(conn: Connection, box: Any, item: Scanned, units: int, fo_id: int,

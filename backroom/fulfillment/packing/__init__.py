@@ -10,7 +10,7 @@ problem). See docs/packing.md.
 from backroom.fulfillment.packing.baselines import volume_only
 from backroom.fulfillment.packing.binpack import BinResult, pack_bins
 from backroom.fulfillment.packing.bounds import Bounds, bounds, lower_bound
-from backroom.fulfillment.packing.cartonize import DEFAULT_EFFORT, cartonize
+from backroom.fulfillment.packing.cartonize import DEFAULT_EFFORT, CartonizeMemo, cartonize
 from backroom.fulfillment.packing.costs import DEFAULT_RATE, DimWeightRate, rated_ship_cost
 from backroom.fulfillment.packing.errors import ItemsFitNoBox, NoShippablePacking, check_input
 from backroom.fulfillment.packing.model import (
@@ -25,7 +25,8 @@ from backroom.fulfillment.packing.relaxation import relaxation_bound
 from backroom.fulfillment.packing.verify import Violation, verify, verify_placements
 
 __all__ = [
-    "DEFAULT_EFFORT", "DEFAULT_RATE", "BinResult", "Bounds", "Box", "DimWeightRate", "Item",
+    "DEFAULT_EFFORT", "DEFAULT_RATE", "BinResult", "Bounds", "Box", "CartonizeMemo",
+    "DimWeightRate", "Item",
     "ItemsFitNoBox", "NoShippablePacking", "Packing", "Parcel", "Placement", "ShipCost",
     "Violation", "bounds", "cartonize", "check_input", "lower_bound", "pack_bins",
     "rated_ship_cost", "relaxation_bound", "verify", "verify_placements", "volume_only",

@@ -23,41 +23,89 @@ The cheapest packing found is returned; the tests and the benchmark verify every
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from backroom.fulfillment.packing.baselines import volume_rule
-from backroom.fulfillment.packing.construct import Order, could_fit, fill, pack_together
+from backroom.fulfillment.packing.construct import Order, fill, pack_fitting, strategies
 from backroom.fulfillment.packing.costs import DEFAULT_RATE
 from backroom.fulfillment.packing.engine import Container, settle
 from backroom.fulfillment.packing.errors import NoShippablePacking, check_input
-from backroom.fulfillment.packing.model import Box, Item, Packing, Parcel, Placement, ShipCost
+from backroom.fulfillment.packing.model import (
+    Box,
+    Dims,
+    Item,
+    Packing,
+    Parcel,
+    Placement,
+    ShipCost,
+)
 
 DEFAULT_EFFORT = 120  # packing attempts per order; each is one fill of a box
+_MISSING: Any = object()
+
+
+class CartonizeMemo:
+    """What ``cartonize`` may keep from one call to the next while the boxes and the shipping
+    cost stay the same (a batch of orders on routes the rate cards price alike): the price of
+    each parcel set, and the boxes each item fits on its own. One memo per boxes and cost
+    function; sharing one between different ones gives wrong answers."""
+
+    __slots__ = ("fits", "prices")
+
+    def __init__(self) -> None:
+        self.prices: dict[tuple[Parcel, ...], int | None] = {}
+        self.fits: dict[tuple[Item, bool], tuple[int, int]] = {}
 
 
 def cartonize(items: Sequence[Item], boxes: Sequence[Box], *, ship_cost: ShipCost | None = None,
-              rotate: bool = True, effort: int = DEFAULT_EFFORT) -> Packing:
+              rotate: bool = True, effort: int = DEFAULT_EFFORT,
+              memo: CartonizeMemo | None = None) -> Packing:
     """The cheapest packing found for ``items`` in boxes of the catalog ``boxes``.
 
     ``ship_cost`` prices a list of parcels (default ``DEFAULT_RATE``); ``rotate=False`` keeps
-    every item exactly as given. Raises ``ItemsFitNoBox`` naming each item no box can hold,
-    ``NoShippablePacking`` when ``ship_cost`` refuses every packing found."""
+    every item exactly as given; ``memo`` carries prices over from earlier calls with the same
+    boxes and cost (the answer is the same with or without it). Raises ``ItemsFitNoBox``
+    naming each item no box can hold, ``NoShippablePacking`` when ``ship_cost`` refuses every
+    packing found."""
     check_input(items, boxes, rotate=rotate)
     if not items:
         return Packing((), (), 0, 0)
-    search = _Search(Order.of(items, rotate), tuple(boxes), ship_cost or DEFAULT_RATE, effort)
+    search = _Search(Order.of(items, rotate), tuple(boxes), ship_cost or DEFAULT_RATE, effort,
+                     memo or CartonizeMemo(), rotate)
     search.run()
     return search.result()
 
 
 class _Search:
-    def __init__(self, order: Order, boxes: tuple[Box, ...], ship: ShipCost, effort: int) -> None:
+    def __init__(self, order: Order, boxes: tuple[Box, ...], ship: ShipCost, effort: int,
+                 memo: CartonizeMemo, rotate: bool) -> None:
         self.order = order
         self.boxes = boxes
         self.ship = ship
         self.budget = effort
         self.everything = list(range(len(order.items)))
         self.packed: dict[tuple[int, tuple[int, ...]], Container | None] = {}
-        self.prices: dict[tuple[Parcel, ...], int | None] = {}
+        self.prices = memo.prices
+        # Per set of refs (sorted): weight, volume and the box types each item fits on its
+        # own (bit ``tag``), which decide ``could_fit``; the boxes by cost; the strategies.
+        self.sets: dict[tuple[int, ...], tuple[int, int, int]] = {}
+        self.ranked: dict[tuple[int, ...], list[int]] = {}
+        self.plans: dict[tuple[int, ...], list[tuple[list[int], bool]]] = {}
+        # Bit ``tag`` of ``shape[ref]``: some orientation of the item fits inside box ``tag``;
+        # of ``alone[ref]``: it could fit that box on its own (``could_fit``, weight too).
+        self.shape: list[int] = []
+        self.alone: list[int] = []
+        for r, item in enumerate(order.items):
+            fits = memo.fits.get((item, rotate))
+            if fits is None:
+                shape = _shape_mask(order.options[r], boxes)
+                fits = memo.fits[(item, rotate)] = (shape, sum(
+                    1 << t for t, box in enumerate(boxes) if shape >> t & 1
+                    and order.volumes[r] <= box.volume and order.weights[r] <= box.max_weight_g))
+            self.shape.append(fits[0])
+            self.alone.append(fits[1])
+        self.by_volume = sorted(self.everything, key=lambda r: (-order.volumes[r], r))
+        self.outer = [(*box.outer, box.tare_g) for box in boxes]
         self.best: list[Container] | None = None
         self.best_cost: int | None = None
 
@@ -66,6 +114,10 @@ class _Search:
         whole = self.cheapest_box(self.everything)
         if whole is not None:
             self.consider([whole])
+        if len(self.everything) == 1:
+            # One item: every other candidate is that item alone in some box, priced as
+            # ``cheapest_box`` priced it, so none is cheaper than ``whole`` (ties keep it).
+            return
         self.consider(volume_rule(self.order, self.boxes,  # never dearer than that rule
                                   lambda tag, refs: self.pack(tag, refs, force=True)))
         mains = sorted(range(len(self.boxes)), key=lambda t: -self.boxes[t].volume)
@@ -82,25 +134,22 @@ class _Search:
 
     def fill_with(self, main: int) -> list[Container] | None:
         """Boxes of type ``main`` one after another (another type for items it cannot take)."""
-        box = self.boxes[main]
-        if not any(could_fit(self.order, [r], box.inner, box.max_weight_g)
-                   for r in self.everything):
+        bit = 1 << main
+        if not any(mask & bit for mask in self.alone):
             return None
         if self.budget <= 0 and self.best is not None:
             return None
         self.budget -= 1
-        sequence = sorted(self.everything, key=lambda r: (-self.order.volumes[r], r))
         cartons: list[Container] = []
 
         def opener(ref: int) -> Container | None:
-            tag = main if could_fit(self.order, [ref], box.inner, box.max_weight_g) \
-                else self.cheapest_type_for(ref)
+            tag = main if self.alone[ref] & bit else self.cheapest_type_for(ref)
             if tag is None:
                 return None
             chosen = self.boxes[tag]
             return self.order.container(chosen.inner, chosen.max_weight_g, tag)
 
-        return cartons if fill(self.order, sequence, cartons, opener, False) else None
+        return cartons if fill(self.order, self.by_volume, cartons, opener, False) else None
 
     def shrink(self, cartons: list[Container]) -> list[Container]:
         """Each carton's contents into the cheapest box they fit, when that is cheaper."""
@@ -188,18 +237,39 @@ class _Search:
     # -- building blocks --------------------------------------------------------------------
     def cheapest_box(self, refs: list[int]) -> Container | None:
         """The box of lowest box + shipping cost that ``refs`` fit in (None if none packs)."""
-        weight = sum(self.order.weights[r] for r in refs)
-        priced = []
-        for tag, box in enumerate(self.boxes):
-            if could_fit(self.order, refs, box.inner, box.max_weight_g):
-                cost = self._price_parcels([box.parcel(weight)])
-                if cost is not None:
-                    priced.append((cost + box.cost, tag))
-        for _, tag in sorted(priced):
+        for tag in self.ranking(refs):
             packed = self.pack(tag, refs)
             if packed is not None:
                 return packed
         return None
+
+    def ranking(self, refs: list[int]) -> list[int]:
+        """The box types ``refs`` could fit (``could_fit``) whose parcel some service carries,
+        by box + shipping cost, then type (computed once per set of refs)."""
+        key = tuple(sorted(refs))
+        found = self.ranked.get(key)
+        if found is not None:
+            return found
+        weight, volume, shape = self.set_of(key)
+        priced = []
+        for tag, box in enumerate(self.boxes):
+            if shape >> tag & 1 and volume <= box.volume and weight <= box.max_weight_g:
+                length, width, height, tare = self.outer[tag]
+                cost = self._price_parcels(((length, width, height, weight + tare),))
+                if cost is not None:
+                    priced.append((cost + box.cost, tag))
+        found = self.ranked[key] = [tag for _, tag in sorted(priced)]
+        return found
+
+    def set_of(self, key: tuple[int, ...]) -> tuple[int, int, int]:
+        found = self.sets.get(key)
+        if found is None:
+            order, shape = self.order, -1
+            for r in key:
+                shape &= self.shape[r]
+            found = self.sets[key] = (sum(order.weights[r] for r in key),
+                                      sum(order.volumes[r] for r in key), shape)
+        return found
 
     def cheapest_type_for(self, ref: int) -> int | None:
         found = self.cheapest_box([ref])
@@ -208,29 +278,45 @@ class _Search:
     def pack(self, tag: int, refs: list[int], force: bool = False) -> Container | None:
         """``refs`` in one box of type ``tag`` (cached); None when they do not go in or the
         budget is spent (unless ``force``)."""
-        key = (tag, tuple(sorted(refs)))
-        if key in self.packed:
-            return self.packed[key]
+        key = tuple(sorted(refs))
+        found = self.packed.get((tag, key), _MISSING)
+        if found is not _MISSING:
+            return found
         if self.budget <= 0 and self.best is not None and not force:
             return None  # out of budget: not cached, so a later cheaper call may not be wrong
         box = self.boxes[tag]
-        packed, spent = pack_together(self.order, refs, box.inner, box.max_weight_g, tag=tag)
-        self.budget -= spent
-        self.packed[key] = packed
+        weight, volume, shape = self.set_of(key)
+        packed: Container | None = None
+        if shape >> tag & 1 and volume <= box.volume and weight <= box.max_weight_g:
+            plans = self.plans.get(key)
+            if plans is None:
+                plans = self.plans[key] = strategies(self.order, refs)
+            packed, spent = pack_fitting(self.order, refs, box.inner, box.max_weight_g,
+                                         tag=tag, plans=plans)
+            self.budget -= spent
+        self.packed[(tag, key)] = packed
         return packed
 
     def price(self, cartons: list[Container]) -> int | None:
-        parcels = [self.boxes[c.tag].parcel(c.weight_g) for c in cartons]
-        shipping = self._price_parcels(parcels)
+        outer = self.outer
+        parcels = []
+        boxes = 0
+        for c in cartons:
+            length, width, height, tare = outer[c.tag]
+            parcels.append((length, width, height, c.weight_g + tare))
+            boxes += self.boxes[c.tag].cost
+        shipping = self._price_parcels(tuple(parcels) if len(parcels) == 1
+                                       else tuple(sorted(parcels)))
         if shipping is None:
             return None
-        return shipping + sum(self.boxes[c.tag].cost for c in cartons)
+        return shipping + boxes
 
-    def _price_parcels(self, parcels: list[Parcel]) -> int | None:
-        key = tuple(sorted(parcels))
-        if key not in self.prices:
-            self.prices[key] = self.ship(list(key))
-        return self.prices[key]
+    def _price_parcels(self, key: tuple[Parcel, ...]) -> int | None:
+        """The shipping of ``key``, parcels in sorted order (priced once)."""
+        found = self.prices.get(key, _MISSING)
+        if found is _MISSING:
+            found = self.prices[key] = self.ship(list(key))
+        return found
 
     def consider(self, cartons: list[Container]) -> None:
         cost = self.price(cartons)
@@ -251,3 +337,13 @@ class _Search:
         total = self.price(cartons)
         assert total is not None
         return Packing(boxes, tuple(placements), box_cost, total - box_cost)
+
+
+def _shape_mask(options: Sequence[Dims], boxes: Sequence[Box]) -> int:
+    """Bit ``tag`` set when some orientation in ``options`` fits inside box ``tag``."""
+    mask = 0
+    for tag, box in enumerate(boxes):
+        length, width, height = box.inner
+        if any(a <= length and b <= width and c <= height for a, b, c in options):
+            mask |= 1 << tag
+    return mask

@@ -114,8 +114,16 @@ def pack_together(order: Order, refs: Sequence[int], dims: Dims, capacity_g: int
     (every strategy for up to 12 items, the first four beyond)."""
     if not could_fit(order, refs, dims, capacity_g):
         return None, 0
+    return pack_fitting(order, refs, dims, capacity_g, tag=tag)
+
+
+def pack_fitting(order: Order, refs: Sequence[int], dims: Dims, capacity_g: int, *,
+                 tag: int = 0, plans: list[tuple[list[int], bool]] | None = None
+                 ) -> tuple[Container | None, int]:
+    """``pack_together`` for refs that ``could_fit``; ``plans``: their ``strategies``."""
     spent = 0
-    for sequence, corners in strategies(order, refs)[:8 if len(refs) <= 12 else 4]:
+    plans = strategies(order, refs) if plans is None else plans
+    for sequence, corners in plans[:8 if len(refs) <= 12 else 4]:
         spent += 1
         box = order.container(dims, capacity_g, tag)
         if fill(order, sequence, [box], lambda _ref: None, corners):

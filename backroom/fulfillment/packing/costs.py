@@ -70,20 +70,30 @@ def rated_ship_cost(origin: Address, destination: Address, *, promise: date | No
     service that meets ``promise`` (the cheapest of all without a promise, or when none meets
     it). Returns None for parcels no service can carry. Prices are in the carriers'
     currency, which must be the currency of the box costs."""
+
+    def cost(parcels: list[Parcel]) -> int | None:
+        return cheapest_quote(origin, destination, parcels, promise=promise, ready_at=ready_at,
+                              carriers=carriers, rates_dir=rates_dir)
+
+    return cost
+
+
+def cheapest_quote(origin: Address, destination: Address, parcels: Sequence[Parcel], *,
+                   promise: date | None = None, ready_at: datetime | None = None,
+                   carriers: Sequence[str] | None = None,
+                   rates_dir: str | Path | None = None) -> int | None:
+    """What ``rated_ship_cost`` charges for ``parcels``: one quote of the rate cards."""
     from backroom.shipping.rating.errors import NoServiceAvailable
     from backroom.shipping.rating.model import Package
     from backroom.shipping.rating.services import quote_shipment
 
-    def cost(parcels: list[Parcel]) -> int | None:
-        packages = [Package(length, width, height, max(1, weight))
-                    for length, width, height, weight in parcels]
-        try:
-            quotes = quote_shipment(origin, destination, packages, promise=promise,
-                                    ready_at=ready_at, carriers=carriers,
-                                    rates_dir=rates_dir).quotes
-        except NoServiceAvailable:
-            return None
-        meeting = [q for q in quotes if q.meets(promise)]
-        return min(q.total for q in (meeting or quotes))
-
-    return cost
+    packages = [Package(length, width, height, max(1, weight))
+                for length, width, height, weight in parcels]
+    try:
+        quotes = quote_shipment(origin, destination, packages, promise=promise,
+                                ready_at=ready_at, carriers=carriers,
+                                rates_dir=rates_dir).quotes
+    except NoServiceAvailable:
+        return None
+    meeting = [q for q in quotes if q.meets(promise)]
+    return min(q.total for q in (meeting or quotes))

@@ -129,12 +129,12 @@ def _cut(spaces: list[Space], spot: Spot, min_side: int, min_volume: int) -> lis
         if sz1 - z1 >= min_side:
             pieces.append((sx0, sy0, z1, sx1, sy1, sz1))
     # A space untouched by the item stays maximal; only the new pieces can be inside another.
-    old = len(kept)
+    untouched = kept[:]
     for piece in dict.fromkeys(pieces):
         a0, b0, c0, a1, b1, c1 = piece
         if (a1 - a0) * (b1 - b0) * (c1 - c0) < min_volume:
             continue
-        for o0, p0, q0, o1, p1, q1 in kept[:old]:
+        for o0, p0, q0, o1, p1, q1 in untouched:
             if o0 <= a0 and p0 <= b0 and q0 <= c0 and o1 >= a1 and p1 >= b1 and q1 >= c1:
                 break
         else:
