@@ -17,13 +17,15 @@ from starlette.concurrency import run_in_threadpool
 from backroom.api.auth import Principal
 from backroom.api.deps import WriteContext, get_uow, require, write_context
 from backroom.db.uow import UnitOfWork
-from backroom.fulfillment import boxes, packing_service
+from backroom.fulfillment import boxes, packing_service, ship_batch
 from backroom.fulfillment.box_csv import import_boxes
+from backroom.fulfillment.pack_batch import pack_many_as_proposed
 from backroom.fulfillment.shipping_service import ship_fulfillment_order
 
 router = APIRouter(tags=["packing"])
 _READ = "fulfillment:read"
 _WRITE = "fulfillment:write"
+PACK_MANY_MAX = 1000  # fulfillment orders per pack-as-proposed request
 
 
 class _In(BaseModel):
@@ -65,6 +67,12 @@ class PackScanIn(_In):
     barcode: StrictStr = Field(description="GTIN (any zero padding) or SKU code")
     qty: StrictInt = Field(1, description="scans (a case barcode counts its case quantity)")
     lot: StrictStr | None = Field(None, description="lot or serial number, for tracked SKUs")
+
+
+class PackAsProposedIn(_In):
+    fulfillment_order_ids: list[StrictInt] = Field(
+        min_length=1, max_length=PACK_MANY_MAX,
+        description=f"picked fulfillment orders to pack (at most {PACK_MANY_MAX})")
 
 
 class ShipIn(_In):
@@ -149,6 +157,15 @@ def seal(fo_id: int, carton_no: int,
     return ctx.run(lambda uow: packing_service.seal_carton(uow, fo_id, carton_no))
 
 
+@router.post("/fulfillment-orders/pack-as-proposed")
+def pack_as_proposed(body: PackAsProposedIn,
+                     ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
+    """Pack each fulfillment order into the cartons cartonization proposes and seal them (no
+    scanning). One that cannot be packed is listed under ``failed`` with its reason; the
+    others are packed. Answers ``packed`` (cartons per order) and ``failed``."""
+    return ctx.run(lambda uow: pack_many_as_proposed(uow, body.fulfillment_order_ids).summary())
+
+
 @router.post("/fulfillment-orders/{fo_id}/ship")
 def ship(fo_id: int, body: ShipIn | None = None,
          ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
@@ -157,3 +174,26 @@ def ship(fo_id: int, body: ShipIn | None = None,
     spec = body or ShipIn(carrier=None, service=None, cartons=None)
     return ctx.run(lambda uow: ship_fulfillment_order(
         uow, fo_id, carrier=spec.carrier, service=spec.service, cartons=spec.cartons))
+
+
+SHIP_MANY_MAX = 1000  # fulfillment orders per ship request
+
+
+class ShipManyIn(_In):
+    fulfillment_order_ids: list[StrictInt] = Field(
+        min_length=1, max_length=SHIP_MANY_MAX,
+        description=f"packed fulfillment orders to ship (at most {SHIP_MANY_MAX})")
+    carrier: StrictStr | None = Field(None, description="with service, for every order; leave "
+                                                        "both out to rate-shop each")
+    service: StrictStr | None = None
+
+
+@router.post("/fulfillment-orders/ship")
+def ship_many(body: ShipManyIn,
+              ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
+    """Ship the sealed cartons of each packed fulfillment order (label bought, stock out,
+    ``order.shipped``). One that cannot ship is listed under ``failed`` with its code and
+    reason, the others ship. Answers ``shipped`` (shipment, tracking number and cost of goods
+    per order) and ``failed``."""
+    return ctx.run(lambda uow: ship_batch.ship_many(
+        uow, body.fulfillment_order_ids, carrier=body.carrier, service=body.service).summary())

@@ -7,8 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from backroom.cli.common import JsonOption, console, emit, examples, get_uow, handle_errors
+from backroom.cli.common import (
+    JsonOption,
+    console,
+    emit,
+    err_console,
+    examples,
+    get_uow,
+    handle_errors,
+)
 from backroom.core.errors import ValidationFailed
 from backroom.fulfillment import boxes, packing_service
 from backroom.fulfillment.box_csv import import_boxes
@@ -22,8 +31,10 @@ boxes_app = typer.Typer(
 pack_app = typer.Typer(
     help="Pack a picked fulfillment order into cartons, then ship it.", no_args_is_help=True,
     epilog=examples("backroom pack propose 7", "backroom pack scan 7 1 00614141000012 --qty 2",
-                    "backroom pack seal 7 1", "backroom pack ship 7",
-                    "backroom pack ship 7 --carton 1 --carrier PWY --service GROUND"))
+                    "backroom pack seal 7 1", "backroom pack accept --all-picked --wave 3",
+                    "backroom pack ship 7",
+                    "backroom pack ship 7 --carton 1 --carrier PWY --service GROUND",
+                    "backroom pack ship --all-packed --warehouse EWR"))
 _BOX_COLUMNS = ["code", "name", "inner mm", "max g", "tare g", "cost", "active"]
 
 
@@ -172,6 +183,47 @@ def seal(fo_id: int = typer.Argument(..., metavar="FO"),
         f"{fo_id} is {result['state']}", highlight=False)
 
 
+@pack_app.command("accept")
+def accept(fo_ids: list[int] = typer.Argument(None, metavar="[FO]...",
+                                              help="Fulfillment orders to pack."),
+           all_picked: bool = typer.Option(False, "--all-picked",
+                                           help="Every picked fulfillment order not on hold."),
+           warehouse: str | None = typer.Option(None, "--warehouse",
+                                                help="With --all-picked: only this warehouse's."),
+           wave: int | None = typer.Option(None, "--wave",
+                                           help="With --all-picked: only this wave's."),
+           as_json: bool = JsonOption) -> None:
+    """Pack fulfillment orders into the cartons cartonization proposes and seal them, without
+    scanning (a chunk of orders per transaction; one that cannot be packed is listed with its
+    reason and the rest go on; exit 1 if any was not packed)."""
+    from backroom.fulfillment.pack_batch import pack_many_as_proposed, packable_ids
+
+    with handle_errors(as_json):
+        if bool(fo_ids) == all_picked or ((warehouse or wave) and not all_picked):
+            raise ValidationFailed.single("fo", fo_ids or None, "give fulfillment order ids, "
+                                          "or --all-picked (with --warehouse / --wave)")
+        uow = get_uow()
+        ids = fo_ids or packable_ids(uow, warehouse=warehouse, wave=wave)
+        with Progress(TextColumn("packing"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("fulfillment orders", total=len(ids))
+            result = pack_many_as_proposed(uow, ids, progress=lambda n: bar.advance(task, n))
+    summary = result.summary()
+    if as_json:
+        emit(summary, True)
+    else:
+        cartons = sum(len(p["cartons"]) for p in summary["packed"])
+        console.print(f"{summary['packed_count']} fulfillment order(s) packed in {cartons} "
+                      f"carton(s); {summary['failed_count']} not packed", highlight=False)
+        for f in summary["failed"][:50]:
+            console.print(f"  fulfillment order {f['fulfillment_order_id']}: {f['message']}",
+                          highlight=False)
+        if summary["failed_count"] > 50:
+            console.print(f"  … and {summary['failed_count'] - 50} more (--json lists all)")
+    if summary["failed"]:
+        raise typer.Exit(1)
+
+
 @pack_app.command("show")
 def show(fo_id: int = typer.Argument(..., metavar="FO"), as_json: bool = JsonOption) -> None:
     """Lines (picked, packed, shipped) and cartons of a fulfillment order."""
@@ -185,14 +237,28 @@ def show(fo_id: int = typer.Argument(..., metavar="FO"), as_json: bool = JsonOpt
 
 
 @pack_app.command("ship")
-def ship(fo_id: int = typer.Argument(..., metavar="FO"),
+def ship(fo_id: int | None = typer.Argument(None, metavar="FO"),
          carrier: str | None = typer.Option(None, "--carrier"),
          service: str | None = typer.Option(None, "--service"),
          carton: list[int] = typer.Option([], "--carton", help="Ship only this sealed carton "
                                           "now; repeatable."),
+         all_packed: bool = typer.Option(False, "--all-packed",
+                                         help="Every packed fulfillment order not on hold."),
+         warehouse: str | None = typer.Option(None, "--warehouse",
+                                              help="With --all-packed: only this warehouse's."),
+         wave: int | None = typer.Option(None, "--wave",
+                                         help="With --all-packed: only this wave's."),
          as_json: bool = JsonOption) -> None:
-    """Buy the label and ship the sealed cartons (rate-shops unless --carrier/--service)."""
+    """Buy the label and ship the sealed cartons (rate-shops unless --carrier/--service).
+    With --all-packed: every packed order, a chunk per transaction; one that cannot ship is
+    listed with its reason and the rest go on (exit 1 if any failed)."""
+    if all_packed or warehouse or wave:
+        _ship_all(fo_id, all_packed, warehouse, wave, carrier, service, bool(carton), as_json)
+        return
     with handle_errors(as_json):
+        if fo_id is None:
+            raise ValidationFailed.single("fo", None, "give a fulfillment order id, or "
+                                          "--all-packed (with --warehouse / --wave)")
         result = ship_fulfillment_order(get_uow(), fo_id, carrier=carrier, service=service,
                                         cartons=carton or None)
     if as_json:
@@ -206,3 +272,36 @@ def ship(fo_id: int = typer.Argument(..., metavar="FO"),
     if result["remainder_fulfillment_order_id"]:
         console.print(f"the rest is in fulfillment order "
                       f"{result['remainder_fulfillment_order_id']}")
+
+
+def _ship_all(fo_id: int | None, all_packed: bool, warehouse: str | None, wave: int | None,
+              carrier: str | None, service: str | None, cartons: bool, as_json: bool) -> None:
+    from backroom.fulfillment.ship_batch import ship_many, shippable_ids
+
+    with handle_errors(as_json):
+        if fo_id is not None or cartons or not all_packed:
+            raise ValidationFailed.single("all_packed", None, "--all-packed ships every packed "
+                                          "order (with --warehouse / --wave); not with an FO "
+                                          "or --carton")
+        uow = get_uow()
+        ids = shippable_ids(uow, warehouse=warehouse, wave=wave)
+        with Progress(TextColumn("shipping"), BarColumn(), MofNCompleteColumn(),
+                      console=err_console, transient=True, disable=as_json) as bar:
+            task = bar.add_task("fulfillment orders", total=len(ids))
+            result = ship_many(uow, ids, carrier=carrier, service=service,
+                               progress=lambda n: bar.advance(task, n))
+    summary = result.summary()
+    if as_json:
+        emit(summary, True)
+    else:
+        cogs = sum(s["cogs_minor"] for s in summary["shipped"])
+        console.print(f"{summary['shipped_count']} fulfillment order(s) shipped (cost of goods "
+                      f"{cogs} minor units); {summary['failed_count']} not shipped",
+                      highlight=False)
+        for f in summary["failed"][:50]:
+            console.print(f"  fulfillment order {f['fulfillment_order_id']}: {f['message']}",
+                          highlight=False)
+        if len(summary["failed"]) > 50:
+            console.print(f"  … and {len(summary['failed']) - 50} more")
+    if summary["failed"]:
+        raise typer.Exit(1)

@@ -1,11 +1,13 @@
-"""The stock side of shipping a fulfillment order, all in the caller's transaction.
+"""The stock side of shipping fulfillment orders, all in the caller's transaction, set-based
+for any number of orders (``commit_many``; one order is a list of one).
 
-For the cartons being shipped: the order lines' counters move (``progress.record_shipped``),
-the units leave the warehouse's pack station for CUSTOMER consuming the order lines'
-reservations (``inventory.services.ship``, one move per order line and lot, valued from the
-cost layers), the cartons and lines are marked shipped, and ``order.shipped`` is recorded with
-the cost of goods and the revenue of what left. Whatever the fulfillment order does not ship
-now moves to a new fulfillment order (see ``split_remainder``).
+For the cartons being shipped: the order lines' counters move (``progress.record_many``), the
+units leave each warehouse's pack station for CUSTOMER consuming the order lines'
+reservations (``inventory.services.ship_many``: one posting, one move per order line and lot,
+valued from the cost layers), the cartons and lines are marked shipped, and ``order.shipped``
+is recorded with the cost of goods and the revenue of what left. Whatever a fulfillment order
+does not ship now moves to a new fulfillment order (see ``split_remainder``; only orders with
+units left pay for it).
 """
 
 from __future__ import annotations
@@ -15,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from backroom.core import clock
 from backroom.core.events import DomainEvent, record
 from backroom.core.settings import get_settings
+from backroom.db.prepared import Prepared
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment import fo_queries as q
+from backroom.fulfillment import ship_queries
 from backroom.fulfillment.tables import CARTON_ITEMS, CARTONS, FULFILLMENT_LINES, FULFILLMENT_ORDERS
 from backroom.inventory import reservations, resolve
 from backroom.inventory import services as inventory
@@ -32,6 +36,15 @@ from backroom.orders.lifecycle import reservation_reference
 from backroom.orders.tables import ORDER_LINES
 
 FO, FL, C, CI = FULFILLMENT_ORDERS.c, FULFILLMENT_LINES.c, CARTONS.c, CARTON_ITEMS.c
+_LINE_SHIPPED = Prepared(update(FULFILLMENT_LINES).where(FL.id == bindparam("l_id"))
+                         .values(qty_shipped=FL.qty_shipped + bindparam("l_units")))
+_CARTONS_SHIPPED = update(CARTONS).where(C.id.in_(bindparam("ids", expanding=True))).values(
+    state="shipped")
+_FO_SHIPPED = Prepared(update(FULFILLMENT_ORDERS).where(FO.id == bindparam("f_id")).values(
+    state="shipped", shipment_id=bindparam("f_shipment"), updated_at=bindparam("f_at")))
+_NET = select(ORDER_LINES.c.id, ORDER_LINES.c.qty, ORDER_LINES.c.gross_minor,
+              ORDER_LINES.c.discount_minor).where(
+    ORDER_LINES.c.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +62,16 @@ class Shipped:
         return sum(self.by_lot.values())
 
 
+@dataclass(frozen=True, slots=True)
+class ToShip:
+    """A fulfillment order (its header read under lock), its cartons to ship and their
+    shipment (label bought)."""
+
+    head: q.Header
+    carton_ids: tuple[int, ...]
+    shipment_id: int
+
+
 def group(items: Sequence[Any]) -> list[Shipped]:
     """Carton contents grouped by order line (lots and fulfillment lines summed)."""
     lots: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -62,35 +85,42 @@ def group(items: Sequence[Any]) -> list[Shipped]:
                     dict(fo_lines[line])) for line in sorted(first)]
 
 
-def commit(uow: UnitOfWork, conn: Connection, head: q.Header, carton_ids: Sequence[int],
-           shipment_id: int) -> dict[str, Any]:
-    """Ship the contents of ``carton_ids`` under ``shipment_id``; returns the order.shipped
-    payload plus ``remainder_fulfillment_order_id``."""
-    shipped = group(q.contents(conn, carton_ids))
-    pack = resolve.warehouse_location(conn, head.warehouse, LocationKind.PACK).code
-    revenue = {s.order_line_id: _revenue(uow, conn, s) for s in shipped}
-    lines, move_ids = [], []
-    for s in shipped:
-        moves = _move_out(uow, conn, head, s, pack)
-        move_ids += [m["id"] for m in moves]
-        lines.append({"order_line_id": s.order_line_id, "sku_id": s.sku_id, "sku": s.sku,
-                      "qty": s.qty, "cost_minor": sum(m["value_minor"] or 0 for m in moves),
-                      "revenue_minor": revenue[s.order_line_id]})
-        for fo_line, units in s.by_fo_line.items():
-            conn.execute(update(FULFILLMENT_LINES).where(FL.id == fo_line)
-                         .values(qty_shipped=FL.qty_shipped + units))
-    conn.execute(update(CARTONS).where(C.id.in_(list(carton_ids))).values(state="shipped"))
-    remainder = split_remainder(conn, head.id)
-    conn.execute(update(FULFILLMENT_ORDERS).where(FO.id == head.id).values(
-        state="shipped", shipment_id=shipment_id, updated_at=clock.now()))
-    payload = _payload(head, shipment_id, move_ids, lines)
-    record(conn, [DomainEvent("order.shipped", payload, aggregate=f"order:{head.order_id}"),
-                  DomainEvent("fulfillment.shipped", {
-                      "fulfillment_order_id": head.id, "order_id": head.order_id,
-                      "shipment_id": shipment_id, "cartons": len(carton_ids),
-                      "remainder_fulfillment_order_id": remainder},
-                      aggregate=f"fulfillment:{head.id}")])
-    return {**payload, "remainder_fulfillment_order_id": remainder}
+def commit_many(uow: UnitOfWork, conn: Connection,
+                todo: Sequence[ToShip]) -> list[dict[str, Any]]:
+    """Ship each item's cartons under its shipment; per item the order.shipped payload plus
+    ``remainder_fulfillment_order_id``. All or nothing (raises for the whole list)."""
+    held: dict[int, list[Any]] = defaultdict(list)
+    for item in q.contents(conn, [c for t in todo for c in t.carton_ids]):
+        held[item.carton_id].append(item)
+    shipped = [group([i for c in t.carton_ids for i in held[c]]) for t in todo]
+    revenue = _revenue(uow, conn, [s for lines in shipped for s in lines])
+    moves = _move_out(uow, conn, todo, shipped)
+    _LINE_SHIPPED.executemany(conn, [{"l_id": fo_line, "l_units": units}
+                                     for lines in shipped for s in lines
+                                     for fo_line, units in s.by_fo_line.items()])
+    conn.execute(_CARTONS_SHIPPED, {"ids": [c for t in todo for c in t.carton_ids]})
+    left = ship_queries.with_units_left(conn, [t.head.id for t in todo])
+    remainders = [split_remainder(conn, t.head.id) if t.head.id in left else None
+                  for t in todo]
+    now = clock.now()
+    _FO_SHIPPED.executemany(conn, [{"f_id": t.head.id, "f_shipment": t.shipment_id,
+                                    "f_at": now} for t in todo])
+    payloads, events = [], []
+    for t, lines, remainder in zip(todo, shipped, remainders, strict=True):
+        rows = [{"order_line_id": s.order_line_id, "sku_id": s.sku_id, "sku": s.sku,
+                 "qty": s.qty, "cost_minor": sum(m["value_minor"] or 0 for m in moves[id(s)]),
+                 "revenue_minor": revenue[id(s)]} for s in lines]
+        payload = _payload(t.head, t.shipment_id, [m["id"] for s in lines for m in moves[id(s)]],
+                           rows)
+        events += [DomainEvent("order.shipped", payload, aggregate=f"order:{t.head.order_id}"),
+                   DomainEvent("fulfillment.shipped", {
+                       "fulfillment_order_id": t.head.id, "order_id": t.head.order_id,
+                       "shipment_id": t.shipment_id, "cartons": len(t.carton_ids),
+                       "remainder_fulfillment_order_id": remainder},
+                       aggregate=f"fulfillment:{t.head.id}")]
+        payloads.append({**payload, "remainder_fulfillment_order_id": remainder})
+    record(conn, events)
+    return payloads
 
 
 def _payload(head: q.Header, shipment_id: int | None, move_ids: list[int],
@@ -104,29 +134,47 @@ def _payload(head: q.Header, shipment_id: int | None, move_ids: list[int],
             "lines": lines, "cogs_minor": sum(ln["cost_minor"] for ln in lines)}
 
 
-def _revenue(uow: UnitOfWork, conn: Connection, s: Shipped) -> int:
-    """The line's net value (gross − discount) for the units shipped now: the share of units
-    shipped so far minus the share shipped before, so the parts add up to the whole line."""
-    after = int(progress.record_shipped(uow, s.order_line_id, s.qty)["shipped"])
-    line = conn.execute(select(ORDER_LINES.c.qty, ORDER_LINES.c.gross_minor,
-                               ORDER_LINES.c.discount_minor)
-                        .where(ORDER_LINES.c.id == s.order_line_id)).one()
-    net = line.gross_minor - line.discount_minor
-    return net * after // line.qty - net * (after - s.qty) // line.qty
+def _revenue(uow: UnitOfWork, conn: Connection, shipped: list[Shipped]) -> dict[int, int]:
+    """Per ``Shipped`` (by id()): the line's net value (gross − discount) for the units shipped
+    now — the share of units shipped so far minus the share shipped before, so the parts add
+    up to the whole line. Records the units shipped on the order lines."""
+    counted = progress.record_many(uow, [progress.LineChange(s.order_line_id, s.qty, "shipped")
+                                         for s in shipped])
+    ids = sorted({s.order_line_id for s in shipped})
+    nets = {r.id: r for start in range(0, len(ids), 500)
+            for r in conn.execute(_NET, {"ids": ids[start:start + 500]})}
+    out = {}
+    for s, result in zip(shipped, counted, strict=True):
+        line, after = nets[s.order_line_id], int(result["shipped"])
+        net = line.gross_minor - line.discount_minor
+        out[id(s)] = net * after // line.qty - net * (after - s.qty) // line.qty
+    return out
 
 
-def _move_out(uow: UnitOfWork, conn: Connection, head: q.Header, s: Shipped,
-              pack: str) -> list[dict[str, Any]]:
-    """PACK → CUSTOMER per lot, consuming the line's reservations; a reservation held on
-    another lot than the one packed is released, so the line holds no more than it should."""
-    reference = reservation_reference(s.order_line_id)
-    moves: list[dict[str, Any]] = []
-    consumed = 0
-    for lot, units in sorted(s.by_lot.items()):
-        result = inventory.ship(uow, s.sku, units, pack, reference=reference, lot=lot or None)
-        moves += result.moves
-        consumed += int(result.extra["reservation_consumed"])
-    _release_other_lots(conn, head.warehouse_id, reference, s.qty - consumed)
+def _move_out(uow: UnitOfWork, conn: Connection, todo: Sequence[ToShip],
+              shipped: list[list[Shipped]]) -> dict[int, list[dict[str, Any]]]:
+    """PACK → CUSTOMER per order line and lot in one posting, consuming the lines'
+    reservations; a reservation held on another lot than the one packed is released, so a
+    line holds no more than it should. The moves per ``Shipped`` (by id())."""
+    packs = {code: resolve.warehouse_location(conn, code, LocationKind.PACK).code
+             for code in sorted({t.head.warehouse for t in todo})}
+    asked: list[tuple[Shipped, int, inventory.ShipLine]] = [
+        (s, t.head.warehouse_id, inventory.ShipLine(
+            s.sku, units, packs[t.head.warehouse], reservation_reference(s.order_line_id),
+            lot or None))
+        for t, lines in zip(todo, shipped, strict=True) for s in lines
+        for lot, units in sorted(s.by_lot.items())]
+    results = inventory.ship_many(uow, [line for _, _, line in asked])
+    moves: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    consumed: dict[int, int] = defaultdict(int)
+    for (s, _, _), result in zip(asked, results, strict=True):
+        moves[id(s)] += result.moves
+        consumed[id(s)] += int(result.extra["reservation_consumed"])
+    for s, warehouse_id, _ in asked:
+        if consumed[id(s)] < s.qty:
+            _release_other_lots(conn, warehouse_id, reservation_reference(s.order_line_id),
+                                s.qty - consumed[id(s)])
+            consumed[id(s)] = s.qty
     return moves
 
 

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, select, tuple_, update
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
@@ -48,7 +48,8 @@ def plan(conn: Connection, moves: list[Move]) -> CostPlan:
     """Decide each move's value and layer effects; reads (and on PostgreSQL locks) layers."""
     out = CostPlan()
     average = averaging.method(conn) == "average"
-    pools: dict[AreaKey, list[list[int]]] = {}
+    pools = _load_pools(conn, {src for m in moves if (src := area_of(m, source=True))
+                               and src[1] is not None and src != area_of(m, source=False)})
     pending: dict[AreaKey, list[list[int]]] = defaultdict(list)  # layers made in this batch
     fallback = _fallback_unit_costs(conn, {m.sku_id for m in moves
                                            if area_of(m, source=True) is None
@@ -131,6 +132,24 @@ def _load_pool(conn: Connection, area: AreaKey) -> list[list[int]]:
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return [[r.id, r.qty_remaining, r.value_remaining] for r in conn.execute(stmt)]
+
+
+def _load_pools(conn: Connection, areas: set[AreaKey]) -> dict[AreaKey, list[list[int]]]:
+    """``_load_pool`` of many warehouse areas at once (locked in SKU, warehouse order)."""
+    c = LAYERS.c
+    pools: dict[AreaKey, list[list[int]]] = {a: [] for a in areas}
+    keys = sorted((a[0], a[1]) for a in areas)
+    for start in range(0, len(keys), 300):
+        stmt = (select(c.sku_id, c.warehouse_id, c.id, c.qty_remaining, c.value_remaining)
+                .where(tuple_(c.sku_id, c.warehouse_id).in_(keys[start:start + 300]),
+                       c.qty_remaining > 0)
+                .order_by(c.sku_id, c.warehouse_id, c.created_at, c.id))
+        if conn.dialect.name == "postgresql":
+            stmt = stmt.with_for_update()
+        for r in conn.execute(stmt):
+            pools[(r.sku_id, r.warehouse_id, None)].append([r.id, r.qty_remaining,
+                                                            r.value_remaining])
+    return pools
 
 
 def _fallback_unit_costs(conn: Connection, sku_ids: set[int]) -> dict[int, Decimal]:

@@ -328,17 +328,15 @@ def consume_many(conn: Connection, uses: Sequence[Use]) -> list[int]:
         used.append(max(u.qty, 0) - left if u.reference else 0)
     now = clock.now()
     closed = [{"r_id": i, "r_open": 0, "r_at": now} for i, n in after.items() if n == 0]
-    if closed:
-        conn.execute(_CONSUMED, closed)
-    opened = [{"r_id": i, "r_open": n} for i, n in after.items() if n != 0]
-    if opened:
-        conn.execute(_LOWERED, opened)
+    _CONSUMED.executemany(conn, closed)
+    _LOWERED.executemany(conn, [{"r_id": i, "r_open": n} for i, n in after.items() if n != 0])
     return used
 
 
-_LOWERED = update(RESERVATIONS).where(R.id == bindparam("r_id")).values(
+_lowered = update(RESERVATIONS).where(R.id == bindparam("r_id")).values(
     open_qty=bindparam("r_open"))
-_CONSUMED = _LOWERED.values(state="consumed", closed_at=bindparam("r_at"))
+_LOWERED = Prepared(_lowered)
+_CONSUMED = Prepared(_lowered.values(state="consumed", closed_at=bindparam("r_at")))
 
 
 def _close(conn: Connection, rid: int, open_qty: int, final_state: str) -> None:

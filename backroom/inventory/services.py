@@ -6,6 +6,7 @@ Each takes a ``UnitOfWork``, resolves codes to ids, builds ``Move`` values and h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -137,21 +138,51 @@ def adjust(uow: UnitOfWork, location: str, sku: str, delta: int, *, reason: str,
                                         reference=reference, note=note)], {sku: s}))
 
 
+@dataclass(frozen=True, slots=True)
+class ShipLine:
+    sku: str
+    qty: int
+    source: str
+    reference: str = ""
+    lot: str | None = None
+
+
 def ship(uow: UnitOfWork, sku: str, qty: int, source: str, *, reference: str = "",
          lot: str | None = None) -> Result:
     """Stock leaves to the customer, using reservations held under ``reference`` first."""
+    return ship_many(uow, [ShipLine(sku, qty, source, reference, lot)])[0]
+
+
+def ship_many(uow: UnitOfWork, lines: Sequence[ShipLine]) -> list[Result]:
+    """``ship`` for many lines in one posting (a few statements for any number of lines), each
+    using the reservations held under its reference first; all or nothing. One ``Result`` per
+    line (its move and ``reservation_consumed``)."""
+    if not lines:
+        return []
     with uow.transaction() as conn:
-        s = resolve.sku(conn, sku)
-        src = resolve.place(conn, source)
-        if not src.physical:
-            raise ValidationFailed.single("from", source, "must be a warehouse location")
-        lot_id = resolve.lot_id(conn, s, lot)
-        used = reservations.consume(conn, warehouse_id=src.warehouse_id or 0, sku_id=s.id,
-                                    lot_id=lot_id, reference=reference, qty=qty) if qty > 0 else 0
+        skus = resolve.skus(conn, (ln.sku for ln in lines))
+        places = resolve.places(conn, (ln.source for ln in lines))
+        problems = ProblemCollector()
+        for n, ln in enumerate(lines, start=1):
+            if not places[ln.source].physical:
+                problems.add("from", "must be a warehouse location", ln.source,
+                             n if len(lines) > 1 else None)
+        problems.raise_if_any()
+        lots: dict[tuple[str, str], int] = {}
+        for ln in lines:
+            if ln.lot and (ln.sku, ln.lot) not in lots:
+                lots[(ln.sku, ln.lot)] = resolve.lot_id(conn, skus[ln.sku], ln.lot)
+        uses = [reservations.Use(places[ln.source].warehouse_id or 0, skus[ln.sku].id,
+                                 lots.get((ln.sku, ln.lot or ""), 0), ln.reference, ln.qty)
+                for ln in lines]
+        used = reservations.consume_many(conn, uses)
         customer = resolve.virtual(conn, LocationKind.CUSTOMER)
-        return Result(_post(conn, [Move(s.id, qty, src, customer, Reason.SHIPMENT.value,
-                                        lot_id=lot_id, reference=reference, reserved_qty=used)],
-                            {sku: s}), {"reservation_consumed": used})
+        moves = [Move(u.sku_id, ln.qty, places[ln.source], customer, Reason.SHIPMENT.value,
+                      lot_id=u.lot_id, reference=ln.reference, reserved_qty=n)
+                 for ln, u, n in zip(lines, uses, used, strict=True)]
+        posted = _post(conn, moves, skus)
+        return [Result([p], {"reservation_consumed": n})
+                for p, n in zip(posted, used, strict=True)]
 
 
 def reserve(uow: UnitOfWork, warehouse: str, sku: str, qty: int, reference: str, *,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, bindparam, func, select
 
 from backroom.core.errors import Conflict, NotFound, ValidationFailed
 from backroom.core.money import from_minor
@@ -88,46 +89,82 @@ def list_shipments(conn: Connection, *, state: str | None = None, carrier: str |
 
 
 def _shipment_row(conn: Connection, shipment_id: int) -> AnyRow:
-    row = conn.execute(select(SHIPMENTS, _W.code.label("warehouse"))
-                       .join(WAREHOUSES, _W.id == _S.warehouse_id)
-                       .where(_S.id == shipment_id)).first()
+    row = conn.execute(_ROWS, {"ids": [shipment_id]}).first()
     if row is None:
         raise NotFound(f"no shipment {shipment_id}", data={"shipment_id": shipment_id})
     return row
 
 
+_ROWS = (select(SHIPMENTS, _W.code.label("warehouse")).join(WAREHOUSES, _W.id == _S.warehouse_id)
+         .where(_S.id.in_(bindparam("ids", expanding=True))))
+_PACKAGES = (select(_P.shipment_id, _P.package_no, _P.length_mm, _P.width_mm, _P.height_mm,
+                    _P.weight_g, _P.billed_weight_g, _P.tracking_number)
+             .where(_P.shipment_id.in_(bindparam("ids", expanding=True)))
+             .order_by(_P.shipment_id, _P.package_no))
+_T = TRACKING_EVENTS.c
+_EVENTS = (select(_T.shipment_id, _T.status, _T.occurred_at, _T.location, _T.description,
+                  _T.estimated_delivery, _T.source, _T.applied, _T.received_at)
+           .where(_T.shipment_id.in_(bindparam("ids", expanding=True)))
+           .order_by(_T.shipment_id, _T.occurred_at, _T.id))
+_DETAIL_FIELDS = ("id", "reference", "warehouse", "provider", "carrier", "service", "state",
+                  "tracking_number", "promised_date", "estimated_delivery", "cost_minor",
+                  "currency", "external_id", "label_url", "manifest_id", "delay_reason",
+                  "delayed_at", "last_event_at", "created_at", "updated_at", "purchased_at",
+                  "voided_at", "delivered_at")
+
+
+def _by_shipment(conn: Connection, stmt: Any, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        for r in conn.execute(stmt, {"ids": ids[start:start + 500]}):
+            item = dict(r._mapping)
+            out[item.pop("shipment_id")].append(item)
+    return out
+
+
 def packages(conn: Connection, shipment_id: int) -> list[dict[str, Any]]:
-    rows = conn.execute(select(_P.package_no, _P.length_mm, _P.width_mm, _P.height_mm,
-                               _P.weight_g, _P.billed_weight_g, _P.tracking_number)
-                        .where(_P.shipment_id == shipment_id).order_by(_P.package_no))
-    return [dict(r._mapping) for r in rows]
+    return _by_shipment(conn, _PACKAGES, [shipment_id])[shipment_id]
+
+
+def packages_of(conn: Connection, shipment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The packages of each shipment, in package order."""
+    return _by_shipment(conn, _PACKAGES, list(dict.fromkeys(shipment_ids)))
 
 
 def tracking_history(conn: Connection, shipment_id: int) -> list[dict[str, Any]]:
-    t = TRACKING_EVENTS.c
-    rows = conn.execute(select(t.status, t.occurred_at, t.location, t.description,
-                               t.estimated_delivery, t.source, t.applied, t.received_at)
-                        .where(t.shipment_id == shipment_id)
-                        .order_by(t.occurred_at, t.id))
-    return [dict(r._mapping) for r in rows]
+    return _by_shipment(conn, _EVENTS, [shipment_id])[shipment_id]
 
 
 def get_shipment(conn: Connection, shipment_id: int) -> dict[str, Any]:
     """One shipment with its address, packages, contents and tracking history."""
-    row = _shipment_row(conn, shipment_id)
-    m = row._mapping
-    out = {k: m[k] for k in ("id", "reference", "warehouse", "provider", "carrier", "service",
-                             "state", "tracking_number", "promised_date", "estimated_delivery",
-                             "cost_minor", "currency", "external_id", "label_url",
-                             "manifest_id", "delay_reason", "delayed_at", "last_event_at",
-                             "created_at", "updated_at", "purchased_at", "voided_at",
-                             "delivered_at")}
+    return get_shipments(conn, [shipment_id])[shipment_id]
+
+
+def get_shipments(conn: Connection, shipment_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """``get_shipment`` for many shipments with three queries; ``NotFound`` names the first
+    unknown id."""
+    ids = list(dict.fromkeys(shipment_ids))
+    rows = {r.id: r for start in range(0, len(ids), 500)
+            for r in conn.execute(_ROWS, {"ids": ids[start:start + 500]})}
+    missing = [i for i in ids if i not in rows]
+    if missing:
+        raise NotFound(f"no shipment {missing[0]}", data={"shipment_id": missing[0]})
+    boxes = _by_shipment(conn, _PACKAGES, ids)
+    scans = _by_shipment(conn, _EVENTS, ids)
+    return {i: detail(rows[i]._mapping, boxes[i], scans[i]) for i in ids}
+
+
+def detail(m: Mapping[Any, Any], boxes: list[dict[str, Any]],
+           scans: list[dict[str, Any]]) -> dict[str, Any]:
+    """A shipment as ``get_shipment`` shows it, from its row (with ``warehouse``, the code),
+    packages and tracking events."""
+    out = {k: m[k] for k in _DETAIL_FIELDS}
     out["cost"] = _money(m["cost_minor"], m["currency"])
     out["delayed"] = m["delay_reason"] is not None
     out["ship_to"] = {name: m[f"ship_to_{name}"] for name in _ADDRESS_FIELDS}
     out["contents"] = list(m["contents"] or [])
-    out["packages"] = packages(conn, shipment_id)
-    out["events"] = tracking_history(conn, shipment_id)
+    out["packages"] = boxes
+    out["events"] = scans
     return out
 
 

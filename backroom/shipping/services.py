@@ -3,7 +3,9 @@
 Each use case is one transaction on the unit of work; ``batch_buy`` runs one per shipment so a
 failure costs only that shipment. Buying calls the provider while the shipment row is locked,
 so two clerks can never buy two labels for one shipment; if the purchase cannot be stored the
-label is voided at the provider again (best effort) before the error is raised.
+label is voided at the provider again (best effort) before the error is raised. Creating and
+buying write through ``purchases`` (set-based, for one shipment or a batch: ``rate_spec`` and
+``Adapters`` let a caller rate a whole batch with each distinct quote computed once).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
 from backroom.core import clock
 from backroom.core.errors import (
@@ -27,11 +28,10 @@ from backroom.core.errors import (
 )
 from backroom.core.events import DomainEvent, record
 from backroom.core.money import from_minor
-from backroom.core.settings import get_settings
 from backroom.db.uow import UnitOfWork
 from backroom.shipping import queries
 from backroom.shipping.adapters import PROVIDERS, get_adapter
-from backroom.shipping.adapters.base import LabelRef, Purchase, PurchaseRequest, RateQuote, RateRequest
+from backroom.shipping.adapters.base import CarrierAdapter, LabelRef, RateQuote, RateRequest
 from backroom.shipping.model import (
     LABELLED_STATES,
     Address,
@@ -43,9 +43,10 @@ from backroom.shipping.model import (
     validate_contents,
     validate_packages,
 )
+from backroom.shipping.purchases import Rated, buy_drafts, draft_of_row, insert_shipments, iso
 from backroom.shipping.queries import AnyRow
 from backroom.shipping.tables import MANIFESTS, PACKAGES, SHIPMENTS
-from backroom.shipping.tracking import flag_delay, inputs_from, record_tracking
+from backroom.shipping.tracking import inputs_from, record_tracking
 
 log = logging.getLogger("backroom.shipping")
 _S = SHIPMENTS.c
@@ -113,9 +114,9 @@ def choose_quote(quotes: list[RateQuote], promise: date | None) -> RateQuote:
         fastest = min(quotes, key=lambda q: (q.estimated_delivery or far, q.amount_minor))
         raise PromiseUnreachable(
             f"no service delivers by {promise}; the fastest is {_quote_text(fastest)}",
-            data={"promised_date": _iso(promise), "fastest": {
+            data={"promised_date": iso(promise), "fastest": {
                 "carrier": fastest.carrier, "service": fastest.service,
-                "estimated_delivery": _iso(fastest.estimated_delivery),
+                "estimated_delivery": iso(fastest.estimated_delivery),
                 "cost": str(from_minor(fastest.amount_minor, fastest.currency)),
                 "currency": fastest.currency}})
     currencies = sorted({q.currency for q in meeting})
@@ -126,49 +127,54 @@ def choose_quote(quotes: list[RateQuote], promise: date | None) -> RateQuote:
                                        q.carrier, q.service))
 
 
-def create_shipment(uow: UnitOfWork, spec: ShipmentSpec) -> dict[str, Any]:
-    """A draft shipment with its service chosen (given, or cheapest meeting the promise)."""
-    spec = validate_spec(spec)
-    with uow.read() as conn:
-        warehouse_id, origin = queries.load_origin(conn, spec.warehouse)
-    request = RateRequest(origin, spec.ship_to, spec.packages, spec.ready_at or clock.now(),
-                          carrier=spec.carrier, service=spec.service)
-    quotes = get_adapter(spec.provider).rate(request)
+class Adapters:
+    """The providers' adapters for one batch of shipments with one ready time: an adapter
+    that can (the rate cards) remembers its quotes for the batch (``memoized``)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, CarrierAdapter] = {}
+
+    def __call__(self, provider: str) -> CarrierAdapter:
+        found = self._made.get(provider)
+        if found is None:
+            found = get_adapter(provider)
+            memoized = getattr(found, "memoized", None)
+            if callable(memoized):
+                found = memoized()
+            self._made[provider] = found
+        return found
+
+
+def rate_spec(spec: ShipmentSpec, origin: tuple[int, Address], ready_at: datetime,
+              adapter_for: Callable[[str], CarrierAdapter]) -> Rated:
+    """A validated spec (``validate_spec``) rated from ``origin`` (warehouse id, address):
+    the service given, or the cheapest meeting the promise (``PromiseUnreachable``)."""
+    at = spec.ready_at or ready_at
+    request = RateRequest(origin[1], spec.ship_to, spec.packages, at, carrier=spec.carrier,
+                          service=spec.service)
+    quotes = adapter_for(spec.provider).rate(request)
     if spec.carrier is not None and not quotes:
         raise ValidationFailed.single("service", f"{spec.carrier} {spec.service}",
                                       "is not offered for this shipment by that provider")
     # A service named by the caller is honoured even if it misses the promise (the shipment
     # is then flagged delayed when its label is bought); otherwise the promise decides.
     quote = choose_quote(quotes, None if spec.carrier else spec.promised_date)
-    now = clock.now()
+    contents = tuple({"sku": c.sku.strip(), "name": c.name, "qty": c.qty}
+                     for c in spec.contents)
+    return Rated(spec.reference, spec.warehouse.strip().upper(), origin[0], origin[1],
+                 spec.ship_to, spec.packages,
+                 spec.provider, contents, spec.promised_date, quote, at)
+
+
+def create_shipment(uow: UnitOfWork, spec: ShipmentSpec) -> dict[str, Any]:
+    """A draft shipment with its service chosen (given, or cheapest meeting the promise)."""
+    spec = validate_spec(spec)
+    with uow.read() as conn:
+        origin = queries.load_origin(conn, spec.warehouse)
+    rated = rate_spec(spec, origin, clock.now(), Adapters())
     with uow.transaction() as conn:
-        shipment_id = conn.execute(insert(SHIPMENTS).values(
-            reference=spec.reference, warehouse_id=warehouse_id, provider=spec.provider,
-            carrier=quote.carrier, service=quote.service, state=ShipmentState.DRAFT.value,
-            **{f"ship_to_{k}": v for k, v in _address_values(spec.ship_to).items()},
-            contents=[{"sku": c.sku.strip(), "name": c.name, "qty": c.qty} for c in spec.contents],
-            promised_date=spec.promised_date, estimated_delivery=quote.estimated_delivery,
-            currency=quote.currency, external_id=quote.external_id, created_at=now,
-            updated_at=now).returning(_S.id)).scalar_one()
-        conn.execute(insert(PACKAGES), [
-            {"shipment_id": shipment_id, "package_no": i, "length_mm": p.length_mm,
-             "width_mm": p.width_mm, "height_mm": p.height_mm, "weight_g": p.weight_g}
-            for i, p in enumerate(spec.packages, start=1)])
-        record(conn, [DomainEvent("shipment.created", {
-            "shipment_id": shipment_id, "reference": spec.reference, "carrier": quote.carrier,
-            "service": quote.service, "quoted_cost": str(from_minor(quote.amount_minor,
-                                                                     quote.currency)),
-            "currency": quote.currency, "estimated_delivery": _iso(quote.estimated_delivery),
-            "promised_date": _iso(spec.promised_date)}, f"shipment:{shipment_id}")])
-        return queries.get_shipment(conn, shipment_id)
-
-
-def _address_values(addr: Address) -> dict[str, Any]:
-    return {name: getattr(addr, name) for name in Address.__dataclass_fields__}
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+        (draft,) = insert_shipments(conn, [rated])
+        return queries.get_shipment(conn, draft.id)
 
 
 def _lock(conn: Connection, shipment_id: int) -> AnyRow:
@@ -178,16 +184,6 @@ def _lock(conn: Connection, shipment_id: int) -> AnyRow:
     return row
 
 
-def _purchase_request(conn: Connection, row: AnyRow, ready_at: datetime) -> PurchaseRequest:
-    _, origin = queries.load_origin_by_id(conn, row.warehouse_id)
-    pkgs = tuple(Package(p["length_mm"], p["width_mm"], p["height_mm"], p["weight_g"])
-                 for p in queries.packages(conn, row.id))
-    rate = RateRequest(origin, queries.ship_to(row), pkgs, ready_at, carrier=row.carrier,
-                       service=row.service)
-    return PurchaseRequest(shipment_id=row.id, reference=row.reference, carrier=row.carrier,
-                           service=row.service, rate=rate, external_id=row.external_id)
-
-
 def buy_label(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
     """Buy the label of a draft shipment: tracking number(s), cost, and the label itself."""
     with uow.transaction() as conn:
@@ -195,48 +191,10 @@ def buy_label(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
         if row.state != ShipmentState.DRAFT:
             raise Conflict(f"shipment {shipment_id} is {row.state}: only a draft shipment can "
                            "get a label", data={"shipment_id": shipment_id, "state": row.state})
-        adapter = get_adapter(row.provider)
-        purchase = adapter.buy(_purchase_request(conn, row, clock.now()))
-        try:
-            _store_purchase(conn, row, purchase)
-        except (IntegrityError, ValueError) as exc:
-            _void_quietly(adapter, LabelRef(row.carrier, purchase.tracking_number,
-                                            purchase.external_id))
-            raise Conflict(f"the label for shipment {shipment_id} could not be stored and was "
-                           f"voided again: {type(exc).__name__}",
-                           data={"shipment_id": shipment_id}) from None
-        return queries.get_shipment(conn, shipment_id)
-
-
-def _void_quietly(adapter: Any, label: LabelRef) -> None:
-    try:
-        adapter.void(label)
-    except BackroomError:
-        log.warning("could not void label %s after a failed store", label.tracking_number)
-
-
-def _store_purchase(conn: Connection, row: AnyRow, purchase: Purchase) -> None:
-    now = clock.now()
-    state = transition(ShipmentState(row.state), ShipmentState.PURCHASED)
-    conn.execute(update(SHIPMENTS).where(_S.id == row.id).values(
-        state=state.value, tracking_number=purchase.tracking_number,
-        cost_minor=purchase.cost_minor, currency=purchase.currency,
-        external_id=purchase.external_id or row.external_id, label_url=purchase.label_url,
-        estimated_delivery=purchase.estimated_delivery or row.estimated_delivery,
-        purchased_at=now, updated_at=now))
-    numbers = purchase.package_tracking_numbers
-    billed = purchase.billed_weights_g
-    for i, number in enumerate(numbers, start=1):
-        conn.execute(update(PACKAGES).where(_P.shipment_id == row.id, _P.package_no == i)
-                     .values(tracking_number=number,
-                             billed_weight_g=billed[i - 1] if i <= len(billed) else None))
-    record(conn, [DomainEvent("shipment.label_purchased", {
-        "shipment_id": row.id, "reference": row.reference, "carrier": row.carrier,
-        "service": row.service, "tracking_number": purchase.tracking_number,
-        "cost": str(from_minor(purchase.cost_minor, purchase.currency)),
-        "cost_minor": purchase.cost_minor, "currency": purchase.currency},
-        f"shipment:{row.id}")])
-    flag_delay(conn, row.id, now, get_settings().stale_scan_business_days, include_stale=False)
+        (outcome,) = buy_drafts(conn, [draft_of_row(conn, row, clock.now())], Adapters())
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
 
 def void_label(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:

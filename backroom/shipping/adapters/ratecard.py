@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from functools import lru_cache
 
 from backroom.shipping.adapters.base import (
     CarrierRejected,
@@ -37,6 +38,7 @@ def tracking_prefix(carrier: str) -> str:
     return (letters + "XX")[:2]
 
 
+@lru_cache(maxsize=4096)
 def _grams(milli: int, unit: str) -> int:
     return math.ceil(Fraction(milli, rating.MILLI) * _GRAMS_PER[unit])
 
@@ -62,8 +64,35 @@ def quote_of(q: rating.Quote) -> RateQuote:
 class RateCardAdapter:
     name = "ratecard"
 
-    def __init__(self, cards: CardSource) -> None:
+    def __init__(self, cards: CardSource, *, remember: bool = False) -> None:
         self._cards = cards
+        # (shipment as rated, carrier or None) -> its quotes; see ``memoized``
+        self._memo: dict[tuple[RatingShipment, str | None], tuple[RateQuote, ...]] | None = (
+            {} if remember else None)
+
+    def memoized(self) -> RateCardAdapter:
+        """A copy that quotes each distinct (shipment as the cards see it, carrier) once: for
+        one batch, where many shipments share a destination's postal code, parcels and ready
+        time, and buying a label re-quotes the service rating chose. The quotes are exactly
+        the ones the plain adapter would give (the cards are pure functions of the input)."""
+        cards = tuple(self._cards())
+        return RateCardAdapter(lambda: cards, remember=True)
+
+    def _quotes(self, carrier: str | None, shipment: RatingShipment) -> tuple[RateQuote, ...]:
+        """Every service's quote (of ``carrier``'s cards only, if given), cheapest first."""
+        if self._memo is None:
+            return tuple(quote_of(q) for q in quote_all(self._select(carrier), shipment).quotes)
+        key = (shipment, carrier.lower() if carrier is not None else None)
+        found = self._memo.get(key)
+        if found is None and carrier is not None:
+            # A card is quoted on its own, so its quotes are its share of every card's.
+            every = self._memo.get((shipment, None), ())
+            found = tuple(q for q in every if q.carrier.lower() == key[1]) or None
+        if found is None:
+            found = tuple(quote_of(q)
+                          for q in quote_all(self._select(carrier), shipment).quotes)
+        self._memo[key] = found
+        return found
 
     def _select(self, carrier: str | None) -> list[rating.RateCard]:
         cards = list(self._cards())
@@ -78,8 +107,8 @@ class RateCardAdapter:
 
     def rate(self, request: RateRequest) -> list[RateQuote]:
         """Every service's quote (raises ``NoServiceAvailable`` when none can carry it)."""
-        quotes = quote_all(self._select(request.carrier), _to_rating(request))
-        return [quote_of(q) for q in quotes.quotes
+        quotes = self._quotes(request.carrier, _to_rating(request))
+        return [q for q in quotes
                 if request.service is None or q.service.lower() == request.service.lower()]
 
     def buy(self, request: PurchaseRequest) -> Purchase:
