@@ -4,12 +4,12 @@ what is in them; and the state checks every packing step makes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core.errors import Conflict, NotFound
@@ -71,26 +71,52 @@ def require(row: Any, states: Sequence[str], action: str) -> None:
                        data={"fulfillment_order_id": row.id, "hold": row.hold_reason})
 
 
+_HEADERS = (
+    select(FO.id, FO.order_id, FO.warehouse_id, WAREHOUSES.c.code.label("warehouse"), FO.state,
+           FO.hold_reason, FO.promised_date, FO.carrier, FO.service, FO.shipment_id, OC.number,
+           OC.currency, OC.promised_date.label("order_promise"), OC.channel_id,
+           CHANNELS.c.code.label("channel"), OC.email, OC.ship_name, OC.ship_company,
+           OC.ship_line1, OC.ship_line2, OC.ship_city, OC.ship_region, OC.ship_postal_code,
+           OC.ship_country, OC.ship_phone)
+    .join(ORDERS, OC.id == FO.order_id).join(CHANNELS, CHANNELS.c.id == OC.channel_id)
+    .join(WAREHOUSES, WAREHOUSES.c.id == FO.warehouse_id)
+    .where(FO.id.in_(bindparam("ids", expanding=True))))
+ID_CHUNK = 500  # ids per IN (...) query
+
+
+def id_chunks(ids: Sequence[int]) -> Iterator[dict[str, list[int]]]:
+    """``{"ids": [...]}`` parameters for an expanding ``ids`` bind, distinct and sorted."""
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), ID_CHUNK):
+        yield {"ids": unique[start:start + ID_CHUNK]}
+
+
 def header(conn: Connection, fo_id: int) -> Header:
-    row = conn.execute(
-        select(FO.id, FO.order_id, FO.warehouse_id, WAREHOUSES.c.code.label("warehouse"),
-               FO.state, FO.hold_reason, FO.promised_date, FO.carrier, FO.service,
-               FO.shipment_id, OC.number, OC.currency, OC.promised_date.label("order_promise"),
-               OC.channel_id, CHANNELS.c.code.label("channel"), OC.email, OC.ship_name,
-               OC.ship_company, OC.ship_line1, OC.ship_line2, OC.ship_city, OC.ship_region,
-               OC.ship_postal_code, OC.ship_country, OC.ship_phone)
-        .join(ORDERS, OC.id == FO.order_id).join(CHANNELS, CHANNELS.c.id == OC.channel_id)
-        .join(WAREHOUSES, WAREHOUSES.c.id == FO.warehouse_id).where(FO.id == fo_id)).first()
-    if row is None:
-        raise NotFound(f"no fulfillment order {fo_id}", data={"fulfillment_order_id": fo_id})
-    ship_to = Address(name=row.ship_name, line1=row.ship_line1, city=row.ship_city,
-                      postal_code=row.ship_postal_code, country=row.ship_country,
-                      company=row.ship_company, line2=row.ship_line2, region=row.ship_region,
-                      phone=row.ship_phone, email=row.email)
-    return Header(row.id, row.order_id, row.warehouse_id, row.warehouse, row.state,
-                  row.hold_reason, row.promised_date or row.order_promise, row.carrier,
-                  row.service, row.shipment_id, row.number, row.channel, row.channel_id,
-                  row.currency, ship_to)
+    found = headers(conn, [fo_id])[fo_id]
+    if isinstance(found, NotFound):
+        raise found
+    return found
+
+
+def headers(conn: Connection, fo_ids: Sequence[int]) -> dict[int, Header | NotFound]:
+    """Each order's ``Header``, or ``NotFound`` for an id that does not exist."""
+    found: dict[int, Header | NotFound] = {}
+    for params in id_chunks(fo_ids):
+        for row in conn.execute(_HEADERS, params):
+            ship_to = Address(name=row.ship_name, line1=row.ship_line1, city=row.ship_city,
+                              postal_code=row.ship_postal_code, country=row.ship_country,
+                              company=row.ship_company, line2=row.ship_line2,
+                              region=row.ship_region, phone=row.ship_phone, email=row.email)
+            found[row.id] = Header(row.id, row.order_id, row.warehouse_id, row.warehouse,
+                                   row.state, row.hold_reason,
+                                   row.promised_date or row.order_promise, row.carrier,
+                                   row.service, row.shipment_id, row.number, row.channel,
+                                   row.channel_id, row.currency, ship_to)
+    for fo_id in fo_ids:
+        if fo_id not in found:
+            found[fo_id] = NotFound(f"no fulfillment order {fo_id}",
+                                    data={"fulfillment_order_id": fo_id})
+    return found
 
 
 def lines(conn: Connection, fo_id: int) -> list[Any]:

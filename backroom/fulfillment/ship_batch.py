@@ -115,7 +115,7 @@ def shippable_ids(uow: UnitOfWork, *, warehouse: str | None = None,
                   wave: int | None = None) -> list[int]:
     """The packed fulfillment orders not on hold, oldest first (of a warehouse, of a wave)."""
     with uow.read() as conn:
-        return ship_queries.packed_ids(conn, warehouse=warehouse, wave=wave)
+        return q.ids_in_state(conn, "packed", warehouse=warehouse, wave=wave)
 
 
 def failure(fo_id: int, exc: Exception) -> dict[str, Any]:
@@ -185,7 +185,7 @@ def _plan(conn: Any, part: Sequence[ShipRequest], carrier: str | None, service: 
           out: list[Outcome | None]) -> list[_Plan]:
     """The orders that may ship, with their cartons and spec; ``out`` gets the others' errors."""
     ids = [r.fo_id for r in part]
-    heads, boxes = ship_queries.headers(conn, ids), ship_queries.cartons(conn, ids)
+    heads, boxes = q.headers(conn, ids), ship_queries.cartons(conn, ids)
     chosen: list[tuple[int, ShipRequest, q.Header, list[Any]]] = []
     for n, r in enumerate(part):
         try:

@@ -31,8 +31,7 @@ from backroom.core.events import DomainEvent, record
 from backroom.db.bulk import insert_rows
 from backroom.db.prepared import Prepared
 from backroom.db.uow import UnitOfWork
-from backroom.orders import lifecycle
-from backroom.orders.errors import OrderOnHold
+from backroom.orders import demand, lifecycle
 from backroom.orders.lifecycle import reservation_reference
 from backroom.orders.model import LineCounts, OrderState
 from backroom.orders.tables import ORDER_HISTORY, ORDER_LINES, ORDERS
@@ -66,14 +65,12 @@ class BackorderedLine:
 
 
 def assert_releasable(uow: UnitOfWork, order_id: int) -> None:
-    """``OrderOnHold`` unless the order may go to fulfillment (open or processing, no hold)."""
+    """``OrderOnHold`` unless the order may go to fulfillment (open or processing, no hold);
+    ``NotFound`` for an unknown order."""
     with uow.transaction() as conn:
-        order = lifecycle.lock_order(conn, order_id)
-        holds = lifecycle.active_holds(conn, order_id)
-        if holds or order.state not in (OrderState.OPEN, OrderState.PROCESSING):
-            kinds = ", ".join(h.kind for h in holds) or order.state
-            raise OrderOnHold(f"order {order.number} cannot be released to fulfillment: {kinds}",
-                              data={"order_id": order_id, "holds": [h.kind for h in holds]})
+        refused = demand.blocked(conn, [order_id]).get(order_id)
+    if refused is not None:
+        raise refused
 
 
 @dataclass(frozen=True, slots=True)
