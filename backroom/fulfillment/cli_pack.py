@@ -19,6 +19,8 @@ from backroom.cli.common import (
     handle_errors,
 )
 from backroom.core.errors import ValidationFailed
+from backroom.core.money import from_minor
+from backroom.core.settings import get_settings
 from backroom.fulfillment import boxes, packing_service
 from backroom.fulfillment.box_csv import import_boxes
 from backroom.fulfillment.shipping_service import ship_fulfillment_order
@@ -267,8 +269,9 @@ def ship(fo_id: int | None = typer.Argument(None, metavar="FO"),
     s = result["shipment"]
     console.print(f"fulfillment order {fo_id} shipped: shipment {s['id']}, {s['carrier']} "
                   f"{s['service']}, {len(s['packages'])} package(s), tracking "
-                  f"{s['tracking_number']}; cost of goods {result['cogs_minor']} "
-                  f"{result['base_currency']} minor units", highlight=False)
+                  f"{s['tracking_number']}; cost of goods "
+                  f"{from_minor(result['cogs_minor'], result['base_currency'])} "
+                  f"{result['base_currency']}", highlight=False)
     if result["remainder_fulfillment_order_id"]:
         console.print(f"the rest is in fulfillment order "
                       f"{result['remainder_fulfillment_order_id']}")
@@ -295,9 +298,10 @@ def _ship_all(fo_id: int | None, all_packed: bool, warehouse: str | None, wave: 
         emit(summary, True)
     else:
         cogs = sum(s["cogs_minor"] for s in summary["shipped"])
+        base = get_settings().base_currency
         console.print(f"{summary['shipped_count']} fulfillment order(s) shipped (cost of goods "
-                      f"{cogs} minor units); {summary['failed_count']} not shipped",
-                      highlight=False)
+                      f"{from_minor(cogs, base)} {base}); {summary['failed_count']} not "
+                      "shipped", highlight=False)
         for f in summary["failed"][:50]:
             console.print(f"  fulfillment order {f['fulfillment_order_id']}: {f['message']}",
                           highlight=False)
