@@ -1,7 +1,9 @@
 """Dashboard pages of fulfillment: the overview (fulfillment orders by state, releasing a wave,
-open pick batches), holding, releasing and cancelling a fulfillment order, and the blocks the
-order page shows (sourcing decision, fulfillment orders). The tablet screens are in
-``pages_pick`` (scan-to-pick) and ``pages_pack`` (scan-to-pack); their routes join ``router``.
+open pick batches, batch actions — confirm every open cart, pack every picked order as
+proposed, ship every packed one, of a warehouse or all: ``pages_batch``), holding, releasing
+and cancelling a fulfillment order, and the blocks the order page shows (sourcing decision,
+fulfillment orders). The tablet screens are in ``pages_pick`` (scan-to-pick) and
+``pages_pack`` (scan-to-pack); their routes join ``router``.
 
 Reads are Core selects on fulfillment's own tables; the order number comes from a read-side
 join on the orders table (as ``fo_queries`` does for packing).
@@ -20,6 +22,7 @@ from backroom.api.deps import get_uow
 from backroom.core.errors import BackroomError, ValidationFailed
 from backroom.core.money import from_minor
 from backroom.fulfillment import fulfillment_orders, pages_pack, pages_pick
+from backroom.fulfillment.pages_batch import BATCH_ACTIONS, BatchOutcome, ready_counts
 from backroom.fulfillment.tables import (
     FO_STATES,
     FULFILLMENT_ORDERS,
@@ -142,6 +145,7 @@ def _filter(state: str, warehouse: str, after: str) -> FoFilter:
 
 def overview_response(request: Request, viewer: Viewer, f: FoFilter, *,
                       form: WaveForm | None = None, wave: WaveResult | None = None,
+                      batch_warehouse: str = "", outcome: BatchOutcome | None = None,
                       error: str = "", status: int = 200) -> Response:
     with get_uow(request).read() as conn:
         counts = state_counts(conn)
@@ -149,12 +153,14 @@ def overview_response(request: Request, viewer: Viewer, f: FoFilter, *,
         rows, next_after = fulfillment_list(conn, f)
         batches = open_batches(conn)
         houses = warehouses(conn)
+        ready = ready_counts(conn)
     form = form or WaveForm(warehouse=houses[0].code if houses else "")
     next_query = f.query_string(after=next_after) if next_after else None
     first_query = f.query_string(after="") if f.after else None
     return render(request, "fulfillment/overview.html", viewer, title="Fulfillment",
                   active="fulfillment", f=f, counts=counts, held=held, rows=rows,
                   batches=batches, houses=houses, form=form, wave=wave, error=error,
+                  ready=ready, batch_warehouse=batch_warehouse, outcome=outcome,
                   choices=STATE_CHOICES, next_query=next_query, first_query=first_query,
                   can_write=viewer.can("fulfillment:write"), status=status)
 
@@ -194,6 +200,47 @@ def release_wave(request: Request, warehouse: str = Form(""), totes: str = Form(
         return overview_response(request, viewer, f, form=form, error=refusal_text(exc),
                                  status=exc.status)
     return overview_response(request, viewer, f, form=form, wave=result)
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch actions (the end of a wave; ``pages_batch``): each answers the overview with what
+# it did
+
+
+def _batch(request: Request, viewer: Viewer, action: str, warehouse: str) -> Response:
+    code = clean(warehouse, 16).upper()
+    uow = get_uow(request)
+    try:
+        with uow.read() as conn:
+            if code and conn.execute(select(W.id).where(W.code == code)).first() is None:
+                raise ValidationFailed.single("warehouse", code, "no such warehouse")
+        outcome = BATCH_ACTIONS[action](uow, code)
+    except BackroomError as exc:
+        return overview_response(request, viewer, FoFilter(), batch_warehouse=code,
+                                 error=refusal_text(exc), status=exc.status)
+    return overview_response(request, viewer, FoFilter(), batch_warehouse=code,
+                             outcome=outcome)
+
+
+@router.post("/fulfillment/batch/confirm", response_class=HTMLResponse)
+def batch_confirm(request: Request, warehouse: str = Form(""),
+                  viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    """Confirm every open pick of every open cart (of the warehouse) as picked in full."""
+    return _batch(request, viewer, "confirm", warehouse)
+
+
+@router.post("/fulfillment/batch/pack", response_class=HTMLResponse)
+def batch_pack(request: Request, warehouse: str = Form(""),
+               viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    """Pack every picked order not on hold (of the warehouse) as cartonization proposes."""
+    return _batch(request, viewer, "pack", warehouse)
+
+
+@router.post("/fulfillment/batch/ship", response_class=HTMLResponse)
+def batch_ship(request: Request, warehouse: str = Form(""),
+               viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    """Ship every packed order not on hold (of the warehouse), rate-shopping each."""
+    return _batch(request, viewer, "ship", warehouse)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -306,6 +306,7 @@ def test_read_only_role_sees_no_forms_and_is_refused_when_posting(
     for path, data in ((f"{pick}/scan", {"bin": "WH1-A-02-1", "barcode": PLAIN}),
                        (f"{pick}/short", {"task_id": "1", "found": "0"}),
                        ("/fulfillment/waves", {"warehouse": "WH1"}),
+                       ("/fulfillment/batch/confirm", {"warehouse": "WH1"}),
                        (f"/fulfillment/orders/{batch.fo_id}/hold", {"reason": "x"}),
                        (f"/fulfillment/pack/{batch.fo_id}/propose", {})):
         response = client.post(path, data={"csrf_token": token, **data})
