@@ -14,7 +14,7 @@ from backroom.api.deps import WriteContext, get_uow, require, to_jsonable, write
 from backroom.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, decode_cursor, encode_cursor
 from backroom.core.errors import ValidationFailed
 from backroom.db.uow import UnitOfWork
-from backroom.orders import availability
+from backroom.orders import availability, channels
 from backroom.orders.availability_queries import list_availability
 from backroom.orders.availability_sync import sync_availability
 
@@ -47,6 +47,14 @@ class LocationIn(_In):
 class ItemIn(_In):
     sku: StrictStr
     inventory_item_id: ShopifyId
+
+
+class UnmapLocationIn(_In):
+    warehouse: StrictStr
+
+
+class UnmapItemIn(_In):
+    sku: StrictStr
 
 
 class SyncIn(_In):
@@ -106,6 +114,36 @@ def post_item(code: str, body: ItemIn,
     """Shopify: the inventory item id of a SKU's variant."""
     return ctx.run(lambda uow: availability.map_item(uow, code, body.sku,
                                                      body.inventory_item_id))
+
+
+@router.post("/channels/{code}/availability/locations/unmap")
+def post_unmap_location(code: str, body: UnmapLocationIn,
+                        ctx: WriteContext = Depends(write_context("orders:write"))
+                        ) -> JSONResponse:
+    """Shopify: stop reporting a warehouse's stock; its location's levels go to 0 (in the same
+    transaction) unless another warehouse still reports there."""
+    return ctx.run(lambda uow: availability.unmap_location(uow, code, body.warehouse))
+
+
+@router.post("/channels/{code}/availability/items/unmap")
+def post_unmap_item(code: str, body: UnmapItemIn,
+                    ctx: WriteContext = Depends(write_context("orders:write"))) -> JSONResponse:
+    """Shopify: forget a SKU's inventory item; its levels go to 0 (in the same transaction)."""
+    return ctx.run(lambda uow: availability.unmap_item(uow, code, body.sku))
+
+
+@router.post("/channels/{code}/deactivate")
+def post_deactivate(code: str,
+                    ctx: WriteContext = Depends(write_context("orders:write"))) -> JSONResponse:
+    """Stop the channel: no orders taken, every level it sells set to 0, skipped by the sync."""
+    return ctx.run(lambda uow: channels.set_channel_active(uow, code, False))
+
+
+@router.post("/channels/{code}/activate")
+def post_activate(code: str,
+                  ctx: WriteContext = Depends(write_context("orders:write"))) -> JSONResponse:
+    """Reactivate the channel; the next sync sends its live levels again."""
+    return ctx.run(lambda uow: channels.set_channel_active(uow, code, True))
 
 
 @router.post("/channels/availability-sync")

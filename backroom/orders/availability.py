@@ -6,6 +6,10 @@ Every change writes a ``channel.availability_configured`` event in the same tran
 ``availability_sync`` reads it and recomputes what the change affects. Bad input (unknown
 channel, SKU or warehouse, a negative buffer, a Shopify id that is not a positive whole
 number) raises before anything is written.
+
+Removing a mapping (``unmap_location``, ``unmap_item``) also sends a final ``available: 0``
+for every level last exported under it with another value, and forgets those levels, in the
+same transaction: Shopify must not keep selling stock Backroom no longer reports there.
 """
 
 from __future__ import annotations
@@ -23,10 +27,17 @@ from backroom.core.errors import Conflict, NotFound, Problem, ValidationFailed
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
 from backroom.inventory.tables import WAREHOUSES
-from backroom.orders.availability_model import buffer_value, external_id
+from backroom.orders.availability_compute import (
+    ExportCounts,
+    lock_cursor,
+    recompute,
+    zero_exported,
+)
+from backroom.orders.availability_model import buffer_value, external_id, level_key
 from backroom.orders.availability_tables import (
     CHANNEL_LOCATIONS,
     CHANNEL_WAREHOUSES,
+    EXPORTS,
     INVENTORY_ITEMS,
     SKU_BUFFERS,
     STOCK_SETTINGS,
@@ -162,6 +173,69 @@ def map_item(uow: UnitOfWork, channel: str, sku: str,
                 {"inventory_item_id": item, "updated_at": clock.now()})
         _announce(conn, ch, "item", pid, code)
         return {"channel": ch.code, "sku": code, "inventory_item_id": item}
+
+
+def unmap_location(uow: UnitOfWork, channel: str, warehouse: str) -> dict[str, Any]:
+    """Stop reporting the warehouse's stock to the Shopify channel. Its location's levels go
+    to 0 and are forgotten — unless another warehouse of the channel still reports there: then
+    they are recomputed without this one."""
+    with uow.transaction() as conn:
+        lock_cursor(conn)  # exported values change: never in the middle of a sync batch
+        ch = get_channel(conn, channel)
+        _shopify(ch)
+        code = warehouse.strip()
+        wid = warehouse_ids(conn, [code])[code]
+        loc = CHANNEL_LOCATIONS.c
+        mapped = loc.channel_id == ch.id
+        location = conn.execute(select(loc.location_id).where(mapped, loc.warehouse_id == wid)
+                                ).scalar_one_or_none()
+        if location is None:
+            raise NotFound(f"{code} has no Shopify location on {ch.code}",
+                           problems=[Problem("warehouse", f"has no location on {ch.code}",
+                                             code)], data={"channel": ch.code, "warehouse": code})
+        conn.execute(delete(CHANNEL_LOCATIONS).where(mapped, loc.warehouse_id == wid))
+        key = level_key(int(location))
+        shared = conn.execute(select(func.count()).select_from(CHANNEL_LOCATIONS)
+                              .where(mapped, loc.location_id == location)).scalar_one()
+        if shared and ch.active:
+            exported = _recompute_level(conn, ch.id, key)
+        else:
+            exported = zero_exported(conn, ch.id, level=key, forget=True)
+        _announce(conn, ch, "location")
+        return {"channel": ch.code, "warehouse": code, "location_id": int(location),
+                "exported": exported}
+
+
+def _recompute_level(conn: Connection, channel_id: int, key: str) -> int:
+    """Recompute the SKUs exported at level ``key`` (it is still reported by other warehouses)."""
+    x = EXPORTS.c
+    pids = conn.execute(select(x.product_id).where(x.channel_id == channel_id,
+                                                   x.level == key)).scalars()
+    counts = ExportCounts()
+    recompute(conn, {channel_id: set(pids)}, counts)
+    return counts.exported
+
+
+def unmap_item(uow: UnitOfWork, channel: str, sku: str) -> dict[str, Any]:
+    """Forget the SKU's Shopify inventory item on the channel: its levels go to 0 and are
+    forgotten (the SKU can no longer be addressed there)."""
+    with uow.transaction() as conn:
+        lock_cursor(conn)
+        ch = get_channel(conn, channel)
+        _shopify(ch)
+        pid, code = product_id(conn, sku), sku.strip()
+        i = INVENTORY_ITEMS.c
+        mapped = (i.channel_id == ch.id) & (i.product_id == pid)
+        item = conn.execute(select(i.inventory_item_id).where(mapped)).scalar_one_or_none()
+        if item is None:
+            raise NotFound(f"{code} has no Shopify inventory item on {ch.code}",
+                           problems=[Problem("sku", f"has no inventory item on {ch.code}",
+                                             code)], data={"channel": ch.code, "sku": code})
+        conn.execute(delete(INVENTORY_ITEMS).where(mapped))
+        exported = zero_exported(conn, ch.id, product_ids=[pid], forget=True)
+        _announce(conn, ch, "item", pid, code)
+        return {"channel": ch.code, "sku": code, "inventory_item_id": int(item),
+                "exported": exported}
 
 
 def channel_settings(uow: UnitOfWork, channel: str) -> dict[str, Any]:

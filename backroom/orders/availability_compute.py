@@ -1,6 +1,7 @@
 """Channel availability against the database: load settings and stock, recompute levels, and
 write a ``channel.inventory_level`` event for each level whose value (or Shopify ids) changed
-since it was last exported. Runs inside the caller's transaction.
+since it was last exported. Runs inside the caller's transaction. ``zero_exported`` sends a
+final 0 for levels a channel must stop selling (a mapping removed, the channel deactivated).
 
 Stock is read from the inventory projections (``stock_positions`` summed over lots, and
 ``stock_settings``); nothing here writes stock.
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
@@ -34,10 +37,12 @@ from backroom.orders.availability_tables import (
     INVENTORY_ITEMS,
     SKU_BUFFERS,
     STOCK_SETTINGS,
+    SYNC_CURSOR,
 )
 from backroom.orders.tables import CHANNELS
 
 CHUNK = 500
+CONSUMER = "channel-availability"  # the sync's cursor row
 T = TypeVar("T")
 X = EXPORTS.c
 
@@ -45,6 +50,21 @@ X = EXPORTS.c
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
     for i in range(0, len(items), size):
         yield list(items[i:i + size])
+
+
+def lock_cursor(conn: Connection) -> int | None:
+    """The sync cursor, locked for this transaction (created, never synced, if missing).
+    Everything that writes exported values takes it first, so it never interleaves with a
+    sync batch that computed from settings it is changing."""
+    ins = pg_insert(SYNC_CURSOR) if conn.dialect.name == "postgresql" else sqlite_insert(
+        SYNC_CURSOR)
+    conn.execute(ins.values(consumer=CONSUMER, last_id=None, updated_at=clock.now())
+                 .on_conflict_do_nothing(index_elements=["consumer"]))
+    stmt = select(SYNC_CURSOR.c.last_id).where(SYNC_CURSOR.c.consumer == CONSUMER)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    value = conn.execute(stmt).scalar_one()
+    return None if value is None else int(value)
 
 
 def active_channel_ids(conn: Connection) -> list[int]:
@@ -217,8 +237,44 @@ def _compare(plan: _Plan, setup: ChannelSetup, sku: str, pid: int, now: list[Lev
             plan.keep(setup.id, pid, level, new=old is None)
     for key, old in sorted(before.items()):  # a level that no longer exists: zero it, forget it
         if old.available:
-            plan.send(setup, sku, Level(key, (), 0, old.location_id, old.inventory_item_id))
+            plan.send(setup, sku, _zero(old))
         plan.deletes.append({"c": setup.id, "p": pid, "l": key})
+
+
+def _zero(old: Any) -> Level:
+    """The exported row ``old`` at 0, addressed where it was sent."""
+    return Level(old.level, (), 0, old.location_id, old.inventory_item_id)
+
+
+def zero_exported(conn: Connection, channel_id: int, *, product_ids: Collection[int] | None = None,
+                  level: str | None = None, forget: bool = False) -> int:
+    """Send ``available: 0`` (the sync's own event) for every level of the channel last
+    exported with another value — only for ``product_ids`` / ``level`` if given — then store 0
+    for them, or with ``forget`` drop them (every matching one, 0 or not). The channel may be
+    inactive. Returns the number of events written."""
+    setups = load_setups(conn, [channel_id], (), include_inactive=True)
+    if not setups:
+        return 0
+    stmt = select(X.product_id, X.level, X.available, X.location_id, X.inventory_item_id
+                  ).where(X.channel_id == channel_id).order_by(X.product_id, X.level)
+    if level is not None:
+        stmt = stmt.where(X.level == level)
+    if product_ids is not None:
+        stmt = stmt.where(X.product_id.in_(list(product_ids)))
+    rows = conn.execute(stmt).all()
+    products: dict[int, tuple[str, bool]] = {}
+    for chunk in chunks(sorted({r.product_id for r in rows})):
+        products.update(load_products(conn, chunk))
+    plan = _Plan()
+    for r in rows:
+        if r.available:
+            plan.send(setups[0], products[r.product_id][0], _zero(r))
+        if forget:
+            plan.deletes.append({"c": channel_id, "p": r.product_id, "l": r.level})
+        elif r.available:
+            plan.keep(channel_id, r.product_id, _zero(r), new=False)
+    plan.write(conn)
+    return len(plan.events)
 
 
 def universe(conn: Connection, channel_ids: Collection[int]) -> dict[int, set[int]]:

@@ -13,7 +13,9 @@ commits) and forgets those older than ``gap_timeout_s`` (default five minutes). 
 writers are serialized and there are no gaps.
 
 The first sync (no cursor yet) and ``full=True`` move the cursor to the end of the outbox
-without reading payloads, then recompute every SKU of every active channel.
+without reading payloads, then recompute every SKU of every active channel. Inactive channels
+are skipped (deactivating one already exported its zeros); reactivating one
+(``channel.activated``) recomputes it entirely, against the zeros stored at deactivation.
 """
 
 from __future__ import annotations
@@ -24,8 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from backroom.catalog.tables import PRODUCTS
 from backroom.core import clock
@@ -34,22 +34,25 @@ from backroom.db.uow import UnitOfWork
 from backroom.orders.availability import CONFIGURED
 from backroom.orders.availability_compute import (
     CHUNK,
+    CONSUMER,
     ExportCounts,
     active_channel_ids,
     chunks,
+    lock_cursor,
     recompute,
     universe,
 )
 from backroom.orders.availability_tables import SYNC_CURSOR, SYNC_GAPS
+from backroom.orders.channels import ACTIVATED
 
-CONSUMER = "channel-availability"
 DEFAULT_BATCH = 1000
 DEFAULT_GAP_TIMEOUT_S = 300.0
 SKIP_BATCH = 10_000
 # Events that change a SKU's free stock in a warehouse (payload ``sku_id``).
 STOCK_EVENTS = frozenset({"stock.moved", "stock.reserved", "stock.released"})
-WATCHED = STOCK_EVENTS | {"stock.safety_changed", "product.updated", "channel.created",
-                          CONFIGURED}
+# Events after which a channel is recomputed entirely.
+WHOLE_CHANNEL = frozenset({"channel.created", ACTIVATED})
+WATCHED = STOCK_EVENTS | WHOLE_CHANNEL | {"stock.safety_changed", "product.updated", CONFIGURED}
 OB, G = OUTBOX.c, SYNC_GAPS.c
 
 
@@ -79,7 +82,7 @@ def sync_availability(uow: UnitOfWork, *, full: bool = False, batch: int = DEFAU
     """Bring every channel's exported levels up to date with stock; see the module doc."""
     result = SyncResult(full=full)
     with uow.transaction() as conn:
-        started = _lock_cursor(conn) is not None
+        started = lock_cursor(conn) is not None
     if full or not started:
         result.full = True
         _drain(uow, SKIP_BATCH, gap_timeout_s, result, read=False)
@@ -105,7 +108,7 @@ def _drain(uow: UnitOfWork, size: int, gap_timeout_s: float, result: SyncResult,
 
 def _batch(conn: Connection, size: int, gap_timeout_s: float, result: SyncResult, *,
            read: bool) -> int:
-    last = _lock_cursor(conn) or 0
+    last = lock_cursor(conn) or 0
     rows = conn.execute(select(OB.id, OB.type).where(OB.id > last).order_by(OB.id).limit(size)).all()
     late = conn.execute(select(OB.id, OB.type).join(SYNC_GAPS, G.outbox_id == OB.id)
                         .order_by(OB.id)).all()
@@ -118,19 +121,6 @@ def _batch(conn: Connection, size: int, gap_timeout_s: float, result: SyncResult
     result.events += len(rows) + len(late)
     result.late += len(late)
     return len(rows)
-
-
-def _lock_cursor(conn: Connection) -> int | None:
-    """The cursor, locked for this transaction (created, never synced, if missing)."""
-    ins = pg_insert(SYNC_CURSOR) if conn.dialect.name == "postgresql" else sqlite_insert(
-        SYNC_CURSOR)
-    conn.execute(ins.values(consumer=CONSUMER, last_id=None, updated_at=clock.now())
-                 .on_conflict_do_nothing(index_elements=["consumer"]))
-    stmt = select(SYNC_CURSOR.c.last_id).where(SYNC_CURSOR.c.consumer == CONSUMER)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    value = conn.execute(stmt).scalar_one()
-    return None if value is None else int(value)
 
 
 def _payloads(conn: Connection, ids: list[int]) -> list[tuple[str, dict[str, Any]]]:
@@ -189,7 +179,7 @@ class _Touched:
             self.codes.add(p["sku"])
         elif kind == "product.updated" and "active" in (p.get("changed") or []):
             self.skus.add(int(p["product_id"]))
-        elif kind == "channel.created" or (kind == CONFIGURED and p.get("sku_id") is None):
+        elif kind in WHOLE_CHANNEL or (kind == CONFIGURED and p.get("sku_id") is None):
             self.whole.add(int(p["channel_id"]))
         elif kind == CONFIGURED:
             self.per_channel.setdefault(int(p["channel_id"]), set()).add(int(p["sku_id"]))
@@ -202,7 +192,7 @@ def _recompute_all(uow: UnitOfWork, result: SyncResult, batch: int) -> None:
     for chunk in chunks(skus, max(batch, 1)):
         part = set(chunk)
         with uow.transaction() as conn:
-            _lock_cursor(conn)  # one sync at a time
+            lock_cursor(conn)  # one sync at a time
             counts = ExportCounts()
             recompute(conn, {c: ps & part for c, ps in scope.items()}, counts)
         result.add(counts)

@@ -26,11 +26,13 @@ from backroom.core.errors import Conflict, NotFound, ProblemCollector, Validatio
 from backroom.core.events import DomainEvent, record
 from backroom.db.uow import UnitOfWork
 from backroom.orders import lifecycle
+from backroom.orders.availability_compute import lock_cursor, zero_exported
 from backroom.orders.drafts import CURRENCY, LineDraft
 from backroom.orders.model import FINAL_STATES, SYSTEM, ChannelKind, HoldKind, OrderState
 from backroom.orders.model import unknown_sku_reason as reason_for
 from backroom.orders.tables import CHANNEL_SKUS, CHANNELS, ORDER_LINES, ORDERS
 
+ACTIVATED, DEACTIVATED = "channel.activated", "channel.deactivated"
 CODE = re.compile(r"[A-Z0-9](?:[A-Z0-9-]{0,30}[A-Z0-9])?")
 C, M, L, OC, P = CHANNELS.c, CHANNEL_SKUS.c, ORDER_LINES.c, ORDERS.c, PRODUCTS.c
 
@@ -96,6 +98,25 @@ def create_channel(uow: UnitOfWork, code: str, kind: str, name: str,
         record(conn, [DomainEvent("channel.created", {"channel_id": cid, "code": code,
                                                       "kind": kind}, f"channel:{code}")])
         return channel_view(conn.execute(select(CHANNELS).where(C.id == cid)).one())
+
+
+def set_channel_active(uow: UnitOfWork, code: str, active: bool) -> dict[str, Any]:
+    """Deactivate (no orders taken, nothing sold) or reactivate a channel. Deactivating sends
+    ``available: 0`` for every level last exported with another value and stores 0, in the same
+    transaction, so the channel stops selling; the sync then skips it. Reactivating writes
+    ``channel.activated``, after which the next sync sends the live values again."""
+    with uow.transaction() as conn:
+        lock_cursor(conn)  # no sync batch between reading the channel and the zeros
+        ch = get_channel(conn, code)
+        changed = bool(ch.active) != active
+        if changed:
+            conn.execute(update(CHANNELS).where(C.id == ch.id).values(active=active))
+            record(conn, [DomainEvent(ACTIVATED if active else DEACTIVATED,
+                                      {"channel_id": ch.id, "code": ch.code},
+                                      f"channel:{ch.code}")])
+        zeroed = 0 if active else zero_exported(conn, ch.id)
+        view = channel_view(conn.execute(select(CHANNELS).where(C.id == ch.id)).one())
+        return {**view, "changed": changed, "levels_zeroed": zeroed}
 
 
 def list_channels(uow: UnitOfWork) -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ app = typer.Typer(help="Channel availability: available-to-sell per channel, buf
                                   "backroom channels buffer SHOP-US --sku MUG-RED 2",
                                   "backroom channels map-location SHOP-US EWR 65432101",
                                   "backroom channels map-item SHOP-US MUG-RED 808950810",
+                                  "backroom channels unmap-location SHOP-US EWR",
+                                  "backroom channels deactivate SHOP-US",
                                   "backroom channels sync"))
 _LOOSE = {"ignore_unknown_options": True}  # so "-1" reaches the service and gets a clear error
 
@@ -143,6 +145,50 @@ def map_item(channel: str = typer.Argument(...), sku: str = typer.Argument(...),
         result = availability.map_item(get_uow(), channel, sku, inventory_item_id)
     _say(result, as_json,
          f"{result['channel']}: {result['sku']} → inventory item {result['inventory_item_id']}")
+
+
+def _zeros(result: dict[str, Any]) -> str:
+    n = result.get("exported") or result.get("levels_zeroed") or 0
+    return f" ({n} level{'' if n == 1 else 's'} set to 0)" if n else ""
+
+
+@app.command("unmap-location")
+def unmap_location(channel: str = typer.Argument(...), warehouse: str = typer.Argument(...),
+                   as_json: bool = JsonOption) -> None:
+    """Stop reporting WAREHOUSE's stock to the Shopify CHANNEL (its levels there go to 0)."""
+    with handle_errors(as_json):
+        result = availability.unmap_location(get_uow(), channel, warehouse)
+    _say(result, as_json, f"{result['channel']}: {result['warehouse']} no longer reported at "
+                          f"location {result['location_id']}{_zeros(result)}")
+
+
+@app.command("unmap-item")
+def unmap_item(channel: str = typer.Argument(...), sku: str = typer.Argument(...),
+               as_json: bool = JsonOption) -> None:
+    """Forget SKU's Shopify inventory item on CHANNEL (its levels there go to 0)."""
+    with handle_errors(as_json):
+        result = availability.unmap_item(get_uow(), channel, sku)
+    _say(result, as_json, f"{result['channel']}: {result['sku']} no longer mapped to inventory "
+                          f"item {result['inventory_item_id']}{_zeros(result)}")
+
+
+@app.command("deactivate")
+def deactivate(channel: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Stop CHANNEL: no orders taken, every level it sells set to 0, skipped by the sync."""
+    with handle_errors(as_json):
+        result = channels.set_channel_active(get_uow(), channel, False)
+    _say(result, as_json, f"{result['code']} is deactivated"
+                          f"{'' if result['changed'] else ' (it already was)'}{_zeros(result)}")
+
+
+@app.command("activate")
+def activate(channel: str = typer.Argument(...), as_json: bool = JsonOption) -> None:
+    """Reactivate CHANNEL; the next sync sends its live levels again."""
+    with handle_errors(as_json):
+        result = channels.set_channel_active(get_uow(), channel, True)
+    _say(result, as_json, f"{result['code']} is active"
+                          + ("; run `backroom channels sync` to send its levels"
+                             if result["changed"] else " (it already was)"))
 
 
 @app.command("settings")

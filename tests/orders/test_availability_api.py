@@ -110,3 +110,60 @@ def test_read_only_role_reads_but_may_not_change_when_it_tries(
     denied = client.post(f"{BASE}/WEB/availability/buffer", json={"buffer": 1}, headers=reader)
     assert_problem(denied, 403, "forbidden")
     assert_problem(client.get(f"{BASE}/NOPE/availability", headers=reader), 404, "not_found")
+
+
+def test_unmap_routes_zero_the_levels_and_forget_the_mapping_when_called(
+        client: TestClient, integration: dict[str, str], shop: UnitOfWork) -> None:
+    receive(shop, 6)
+    post(client, integration, "SHOP/availability/locations", {"warehouse": "WH1",
+                                                              "location_id": 111})
+    post(client, integration, "SHOP/availability/items", {"sku": "PLAIN",
+                                                          "inventory_item_id": 900})
+    post(client, integration, "availability-sync", None)
+    assert post(client, integration, "SHOP/availability/locations/unmap",
+                {"warehouse": "WH1"}) == {"channel": "SHOP", "warehouse": "WH1",
+                                          "location_id": 111, "exported": 1}
+    assert [p["available"] for p in levels(shop, "SHOP")] == [6, 0]
+    assert post(client, integration, "SHOP/availability/items/unmap",
+                {"sku": "PLAIN"})["inventory_item_id"] == 900
+    settings = client.get(f"{BASE}/SHOP/availability/settings", headers=integration).json()
+    assert (settings["locations"], settings["inventory_items_mapped"]) == ([], 0)
+    again = client.post(f"{BASE}/SHOP/availability/items/unmap", json={"sku": "PLAIN"},
+                        headers=integration)
+    assert [e["field"] for e in assert_problem(again, 404)["errors"]] == ["sku"]
+    missing = client.post(f"{BASE}/SHOP/availability/locations/unmap",
+                          json={"warehouse": "WH2"}, headers=integration)
+    assert [e["field"] for e in assert_problem(missing, 404)["errors"]] == ["warehouse"]
+
+
+def test_deactivate_and_activate_routes_stop_and_restart_the_channel_when_called(
+        client: TestClient, integration: dict[str, str], shop: UnitOfWork) -> None:
+    receive(shop, 3)
+    post(client, integration, "availability-sync", None)
+    stopped = post(client, integration, "WEB/deactivate", None)
+    assert (stopped["active"], stopped["levels_zeroed"]) == (False, 1)
+    assert [p["available"] for p in levels(shop, "WEB")] == [3, 0]
+    receive(shop, 2)
+    post(client, integration, "availability-sync", None)
+    assert [p["available"] for p in levels(shop, "WEB")] == [3, 0]
+    assert post(client, integration, "WEB/activate", None)["active"] is True
+    post(client, integration, "availability-sync", None)
+    assert [p["available"] for p in levels(shop, "WEB")] == [3, 0, 5]
+    assert_problem(client.post(f"{BASE}/NOPE/deactivate", headers=integration), 404)
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("SHOP/availability/locations/unmap", {"warehouse": "WH1"}),
+    ("SHOP/availability/items/unmap", {"sku": "PLAIN"}),
+    ("WEB/deactivate", None),
+    ("WEB/activate", None),
+])
+def test_read_only_role_may_not_unmap_or_deactivate_when_it_tries(
+        client: TestClient, shop: UnitOfWork, path: str, body: Any) -> None:
+    post(client, headers(shop.engine, "integration"), "SHOP/availability/locations",
+         {"warehouse": "WH1", "location_id": 111})
+    reader = headers(shop.engine, "read-only")
+    assert_problem(client.post(f"{BASE}/{path}", json=body, headers=reader), 403, "forbidden")
+    assert count(shop, CHANNEL_LOCATIONS) == 1
+    assert [c["active"] for c in client.get(f"{BASE}", headers=reader).json()["items"]
+            if c["code"] == "WEB"] == [True]

@@ -81,3 +81,52 @@ def test_bad_input_exits_2_naming_field_and_value_when_refused(
     human = cli(*args)
     assert human.exit_code == 2 and f"{field}:" in human.stderr and value in human.stderr
     assert json.loads(cli("settings", "SHOP", "--json").stdout)["default_buffer"] == 0
+
+
+def test_unmap_commands_zero_the_levels_and_deactivate_stops_the_channel_when_run(
+        shop: UnitOfWork) -> None:
+    receive(shop, 6)
+    for args in (("map-location", "SHOP", "WH1", "111"), ("map-item", "SHOP", "PLAIN", "900"),
+                 ("sync",)):
+        assert cli(*args).exit_code == 0
+    shown = cli("unmap-item", "SHOP", "PLAIN")
+    assert shown.exit_code == 0, shown.output
+    assert "no longer mapped to inventory item 900 (1 level set to 0)" in shown.stdout
+    assert [p["available"] for p in levels(shop, "SHOP")] == [6, 0]
+    report = json.loads(cli("unmap-location", "SHOP", "WH1", "--json").stdout)
+    assert report == {"channel": "SHOP", "warehouse": "WH1", "location_id": 111,
+                      "exported": 0}
+    stopped = json.loads(cli("deactivate", "WEB", "--json").stdout)
+    assert (stopped["active"], stopped["levels_zeroed"]) == (False, 1)
+    assert levels(shop, "WEB")[-1] == {"channel": "WEB", "sku": "PLAIN", "warehouse": "all",
+                                       "available": 0}
+    assert "already was" in cli("deactivate", "WEB").stdout
+    assert "run `backroom channels sync`" in cli("activate", "WEB").stdout
+    cli("sync")
+    assert levels(shop, "WEB")[-1]["available"] == 6
+
+
+@pytest.mark.parametrize(("args", "field", "value"), [
+    (("unmap-location", "SHOP", "WH2"), "warehouse", "WH2"),
+    (("unmap-location", "SHOP", "WH9"), "warehouse", "WH9"),
+    (("unmap-item", "SHOP", "OTHER"), "sku", "OTHER"),
+    (("unmap-item", "WEB", "PLAIN"), "channel", "WEB"),
+])
+def test_unmapping_what_is_not_mapped_exits_2_naming_it_when_refused(
+        shop: UnitOfWork, args: tuple[str, ...], field: str, value: str) -> None:
+    cli("map-location", "SHOP", "WH1", "111")
+    cli("map-item", "SHOP", "PLAIN", "900")
+    result = cli(*args, "--json")
+    assert result.exit_code == 2, result.output
+    problem = json.loads(result.stderr)
+    assert [(e["field"], str(e["value"])) for e in problem["errors"]] == [(field, value)]
+    human = cli(*args)
+    assert human.exit_code == 2 and f"{field}:" in human.stderr and value in human.stderr
+    view = json.loads(cli("settings", "SHOP", "--json").stdout)
+    assert (view["locations"], view["inventory_items_mapped"]) == (
+        [{"warehouse": "WH1", "location_id": 111}], 1)
+
+
+def test_deactivating_an_unknown_channel_exits_2_when_asked(shop: UnitOfWork) -> None:
+    result = cli("deactivate", "NOPE")
+    assert result.exit_code == 2 and "NOPE" in result.stderr
