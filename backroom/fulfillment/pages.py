@@ -222,6 +222,13 @@ def _batch(request: Request, viewer: Viewer, action: str, warehouse: str) -> Res
                              outcome=outcome)
 
 
+@router.post("/fulfillment/batch/allocate", response_class=HTMLResponse)
+def batch_allocate(request: Request,
+                   viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    """Source and reserve every order ready for fulfillment, oldest first."""
+    return _batch(request, viewer, "allocate", "")
+
+
 @router.post("/fulfillment/batch/confirm", response_class=HTMLResponse)
 def batch_confirm(request: Request, warehouse: str = Form(""),
                   viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:

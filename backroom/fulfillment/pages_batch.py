@@ -1,9 +1,11 @@
-"""The overview's batch actions, for a warehouse lead at the end of a wave: confirm every open
-cart, pack every picked order as cartonization proposes, ship every packed order — of one
-warehouse or all. Each calls the set-based use case the CLI and the API call
-(``pick_service.confirm_batches``, ``pack_batch.pack_many_as_proposed``,
-``ship_batch.ship_many``) and answers a ``BatchOutcome``: counts and, per cart or order left
-alone, why. The routes are in ``pages`` (they answer with the overview).
+"""The overview's batch actions, for a warehouse lead: allocate every order ready for
+fulfillment (sourcing picks the warehouses), and at the end of a wave confirm every open cart,
+pack every picked order as cartonization proposes, ship every packed order — of one warehouse
+or all. Each calls the set-based use case the CLI and the API call
+(``allocation.allocate_ready``, ``pick_service.confirm_batches``,
+``pack_batch.pack_many_as_proposed``, ``ship_batch.ship_many``) and answers a
+``BatchOutcome``: counts and, per order or cart left alone, why. The routes are in ``pages``
+(they answer with the overview).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, literal, select
 
 from backroom.db.uow import UnitOfWork
-from backroom.fulfillment import pack_batch, pick_service, ship_batch
+from backroom.fulfillment import allocation, pack_batch, pick_service, ship_batch
 from backroom.fulfillment.tables import FULFILLMENT_ORDERS, PICK_BATCHES
 from backroom.inventory.tables import WAREHOUSES
 
@@ -77,6 +79,24 @@ def _scope(code: str) -> str:
     return f" in {code}" if code else ""
 
 
+def allocate_orders(uow: UnitOfWork, code: str) -> BatchOutcome:
+    """Every order ready for fulfillment (open, no hold, units open), oldest first, sourced and
+    reserved; ``code`` is ignored: sourcing chooses the warehouses."""
+    run = allocation.allocate_ready(uow, limit=BATCH_MAX)
+    if not run.orders and not run.failed:
+        return BatchOutcome("Nothing to allocate: no order is waiting for stock to be "
+                            "reserved.")
+    held = f", {_plural(run.backordered_units, 'unit')} backordered" \
+        if run.backordered_units else ""
+    return BatchOutcome(
+        f"Allocated {_plural(run.orders, 'order')} to "
+        f"{_plural(run.fulfillment_orders, 'fulfillment order')} "
+        f"({_plural(run.reserved_units, 'unit')} reserved{held}); "
+        f"{len(run.failed):,} not allocated.",
+        [Failure(f"Order {f['order_id']}", f"/orders/{f['order_id']}", str(f["error"]))
+         for f in run.failed])
+
+
 def confirm_carts(uow: UnitOfWork, code: str) -> BatchOutcome:
     """Every open pick of every open cart (of warehouse ``code``; '' all) picked in full."""
     stmt = select(PB.id).where(PB.state.in_(OPEN_CARTS)).order_by(PB.id)
@@ -127,4 +147,4 @@ def ship_packed(uow: UnitOfWork, code: str) -> BatchOutcome:
 
 
 BATCH_ACTIONS: dict[str, Callable[[UnitOfWork, str], BatchOutcome]] = {
-    "confirm": confirm_carts, "pack": pack_picked, "ship": ship_packed}
+    "allocate": allocate_orders, "confirm": confirm_carts, "pack": pack_picked, "ship": ship_packed}

@@ -23,6 +23,8 @@ from backroom.fulfillment import fulfillment_orders, packing_service, pick_servi
 from backroom.fulfillment.pages_batch import BATCH_ACTIONS, BatchOutcome, Failure
 from backroom.fulfillment.tables import CARTONS, FULFILLMENT_ORDERS, PICK_BATCHES
 from backroom.fulfillment.waves import WaveRule, create_wave
+from backroom.orders import services
+from tests.orders.lifecyclekit import api_order
 from tests.web.flowseed import GTINS, flow_store, order_with_fo, picked
 from tests.web.html import input_values
 from tests.web.live import TABLET, Watch, serving
@@ -63,6 +65,27 @@ def _two_picked(uow: UnitOfWork) -> tuple[int, int]:
     packing_service.open_carton(uow, second, "BOX-M")
     scanning.pack_scan(uow, second, 1, GTINS["PLAIN"])
     return int(first), int(second)
+
+
+def _fo_count(uow: UnitOfWork) -> int:
+    with uow.read() as conn:
+        return len(conn.execute(select(FO.id)).all())
+
+
+def test_allocate_ready_orders_sources_them_and_then_has_nothing_to_do_when_posted(
+        warehouse_client: TestClient, uow: UnitOfWork) -> None:
+    flow_store(uow)
+    api_order(uow, "A-1", [1, 2])
+    held = api_order(uow, "A-2", [1, 1])
+    services.place_hold(uow, held.order_id, "fraud_review", "check", "test")
+    response = _post(warehouse_client, "allocate")
+    assert response.status_code == 200 and "alert-success" in response.text
+    assert _text(response.text, "batch-summary") == (
+        "Allocated 1 order to 1 fulfillment order (3 units reserved); 0 not allocated.")
+    assert _fo_count(uow) == 1  # the held order was not taken
+    again = _post(warehouse_client, "allocate")
+    assert _text(again.text, "batch-summary").startswith("Nothing to allocate:")
+    assert _fo_count(uow) == 1
 
 
 def test_confirm_all_open_carts_picks_them_and_lists_the_held_cart_when_posted(
@@ -151,7 +174,7 @@ def test_batch_actions_are_refused_when_role_cannot_write_or_csrf_is_missing(
         client: TestClient, uow: UnitOfWork, sign_in: Callable[[str], str]) -> None:
     first, second = _two_picked(uow)
     sign_in("warehouse")
-    for action in ("confirm", "pack", "ship"):
+    for action in ("allocate", "confirm", "pack", "ship"):
         response = client.post(f"/fulfillment/batch/{action}", data={"warehouse": "WH1"})
         assert response.status_code == 403 and "Form expired" in response.text, action
         forged = client.post(f"/fulfillment/batch/{action}",
@@ -161,7 +184,7 @@ def test_batch_actions_are_refused_when_role_cannot_write_or_csrf_is_missing(
     html = client.get("/fulfillment").text
     assert 'id="batch-form"' not in html
     token = input_values(html)["csrf_token"]
-    for action in ("confirm", "pack", "ship"):
+    for action in ("allocate", "confirm", "pack", "ship"):
         response = client.post(f"/fulfillment/batch/{action}",
                                data={"warehouse": "WH1", "csrf_token": token})
         assert response.status_code == 403 and "fulfillment:write" in response.text, action
