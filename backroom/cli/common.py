@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import typer
-from fastapi.encoders import jsonable_encoder
 from rich.console import Console
 from rich.table import Table
 
@@ -49,6 +48,8 @@ def handle_errors(as_json: bool = False) -> Iterator[None]:
 
 
 def print_json(data: Any) -> None:
+    from fastapi.encoders import jsonable_encoder  # FastAPI takes ~0.6 s to import: only for --json
+
     print(json.dumps(jsonable_encoder(data), indent=2))
 
 

@@ -20,7 +20,6 @@ from backroom.cli.common import (
 )
 from backroom.core.errors import ValidationFailed
 from backroom.fulfillment import allocation, fulfillment_orders, pick_service
-from backroom.fulfillment.picklist import pick_list_pdf
 from backroom.fulfillment.waves import WaveRule, create_wave
 
 fulfill_app = typer.Typer(
@@ -243,5 +242,7 @@ def pick_list(batch_id: int, out: Path = typer.Option(..., "--out", help="PDF fi
     """Write the printable pick list (stops in walking order and a route map)."""
     with handle_errors(as_json), get_uow().read() as conn:
         pick_service.batch_view(conn, batch_id)
+        from backroom.fulfillment.picklist import pick_list_pdf  # ReportLab: loaded when used
+
         out.write_bytes(pick_list_pdf(conn, batch_id))
     emit({"file": str(out), "bytes": out.stat().st_size}, as_json)

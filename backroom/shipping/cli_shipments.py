@@ -14,9 +14,6 @@ from rich.table import Table
 from backroom.cli.common import JsonOption, console, emit, err_console, get_uow, handle_errors
 from backroom.core.errors import Problem, ProblemCollector, ValidationFailed
 from backroom.shipping import queries, services, tracking
-from backroom.shipping.labels.manifest import render_manifest_csv, render_manifest_pdf
-from backroom.shipping.labels.pdf import render_label
-from backroom.shipping.labels.slip import render_slip
 from backroom.shipping.labels.zpl import render_zpl
 from backroom.shipping.model import Address, ContentLine, Package
 
@@ -237,6 +234,8 @@ def label(shipment_id: int = typer.Argument(...),
             raise ValidationFailed.single("format", fmt, "must be pdf or zpl")
         with get_uow().read() as conn:
             data = queries.label_data(conn, shipment_id)
+        from backroom.shipping.labels.pdf import render_label  # ReportLab: loaded when used
+
         _write(out, render_label(data) if fmt == "pdf" else render_zpl(data))
     _done({"file": str(out), "format": fmt, "labels": data.package_count}, as_json,
           f"wrote {data.package_count} label(s) to {out}")
@@ -253,6 +252,8 @@ def slip(shipment_id: int = typer.Argument(...),
             raise ValidationFailed.single("page", page, "must be letter or a4")
         with get_uow().read() as conn:
             data = queries.label_data(conn, shipment_id)
+        from backroom.shipping.labels.slip import render_slip
+
         _write(out, render_slip(data, page))
     _done({"file": str(out)}, as_json, f"wrote {out}")
 
@@ -273,6 +274,8 @@ def manifest(carrier: str = typer.Option(..., "--carrier"),
             data = queries.manifest_data(conn, summary["id"])
         pdf = out_dir / f"manifest-{data.manifest_id}.pdf"
         csv_ = out_dir / f"manifest-{data.manifest_id}.csv"
+        from backroom.shipping.labels.manifest import render_manifest_csv, render_manifest_pdf
+
         _write(pdf, render_manifest_pdf(data))
         _write(csv_, render_manifest_csv(data))
     summary["files"] = [str(pdf), str(csv_)]

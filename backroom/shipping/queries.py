@@ -11,8 +11,7 @@ from sqlalchemy import Connection, Row, bindparam, func, select
 from backroom.core.errors import Conflict, NotFound, ValidationFailed
 from backroom.core.money import from_minor
 from backroom.inventory.tables import WAREHOUSES
-from backroom.shipping.labels import LabelData, LabelPackage
-from backroom.shipping.labels.manifest import ManifestData, ManifestRow
+from backroom.shipping.labels import LabelData, LabelPackage, ManifestData, ManifestRow
 from backroom.shipping.model import LABELLED_STATES, Address, ContentLine, ShipmentState
 from backroom.shipping.tables import MANIFESTS, PACKAGES, SHIPMENTS, TRACKING_EVENTS
 

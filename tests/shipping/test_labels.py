@@ -20,13 +20,8 @@ from pypdf.generic import ContentStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from backroom.core.errors import ValidationFailed
-from backroom.shipping.labels import LabelData, LabelPackage
-from backroom.shipping.labels.manifest import (
-    ManifestData,
-    ManifestRow,
-    render_manifest_csv,
-    render_manifest_pdf,
-)
+from backroom.shipping.labels import LabelData, LabelPackage, ManifestData, ManifestRow
+from backroom.shipping.labels.manifest import render_manifest_csv, render_manifest_pdf
 from backroom.shipping.labels.pdf import fitted, render_label
 from backroom.shipping.labels.slip import render_slip
 from backroom.shipping.labels.zpl import render_zpl

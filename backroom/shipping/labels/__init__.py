@@ -49,3 +49,33 @@ def service_line(data: LabelData) -> str:
 
 
 __all__ = ["LabelData", "LabelPackage", "format_weight", "service_line"]
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRow:
+    shipment_id: int
+    package_no: int
+    tracking_number: str
+    service: str
+    weight_g: int
+    reference: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestData:
+    manifest_id: int
+    carrier: str
+    warehouse: str
+    origin_lines: tuple[str, ...]
+    ship_date: date
+    rows: tuple[ManifestRow, ...]
+
+    @property
+    def total_weight_g(self) -> int:
+        return sum(r.weight_g for r in self.rows)
+
+    @property
+    def shipment_count(self) -> int:
+        return len({r.shipment_id for r in self.rows})

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
-from datetime import date
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -15,41 +13,11 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from backroom.shipping.labels import format_weight
+from backroom.shipping.labels import ManifestData, format_weight
 
 CSV_COLUMNS = ("manifest_id", "carrier", "ship_date", "warehouse", "shipment_id", "package_no",
                "tracking_number", "service", "weight_g", "reference", "destination_postal_code",
                "destination_country")
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestRow:
-    shipment_id: int
-    package_no: int
-    tracking_number: str
-    service: str
-    weight_g: int
-    reference: str
-    postal_code: str
-    country: str
-
-
-@dataclass(frozen=True, slots=True)
-class ManifestData:
-    manifest_id: int
-    carrier: str
-    warehouse: str
-    origin_lines: tuple[str, ...]
-    ship_date: date
-    rows: tuple[ManifestRow, ...]
-
-    @property
-    def total_weight_g(self) -> int:
-        return sum(r.weight_g for r in self.rows)
-
-    @property
-    def shipment_count(self) -> int:
-        return len({r.shipment_id for r in self.rows})
 
 
 def render_manifest_csv(data: ManifestData) -> str:
