@@ -69,6 +69,15 @@ class PackScanIn(_In):
     lot: StrictStr | None = Field(None, description="lot or serial number, for tracked SKUs")
 
 
+class UnpackIn(_In):
+    carton_no: StrictInt
+    barcode: StrictStr = Field(description="GTIN (any zero padding) or SKU code")
+    qty: StrictInt = Field(1, description="scans to take out (a case barcode counts its case "
+                                          "quantity)")
+    lot: StrictStr | None = Field(None, description="lot or serial number, when the carton "
+                                                    "holds several")
+
+
 class PackAsProposedIn(_In):
     fulfillment_order_ids: list[StrictInt] = Field(
         min_length=1, max_length=PACK_MANY_MAX,
@@ -155,6 +164,21 @@ def pack_scan(fo_id: int, body: PackScanIn,
 def seal(fo_id: int, carton_no: int,
          ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
     return ctx.run(lambda uow: packing_service.seal_carton(uow, fo_id, carton_no))
+
+
+@router.post("/fulfillment-orders/{fo_id}/unpack")
+def unpack(fo_id: int, body: UnpackIn,
+           ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
+    """Take units back out of an open carton: picked, not packed, again."""
+    return ctx.run(lambda uow: packing_service.unpack(
+        uow, fo_id, body.carton_no, body.barcode, body.qty, body.lot))
+
+
+@router.post("/fulfillment-orders/{fo_id}/cartons/{carton_no}/reopen")
+def reopen(fo_id: int, carton_no: int,
+           ctx: WriteContext = Depends(write_context(_WRITE))) -> JSONResponse:
+    """Open a sealed carton that has not shipped again; a packed order is picked again."""
+    return ctx.run(lambda uow: packing_service.reopen_carton(uow, fo_id, carton_no))
 
 
 @router.post("/fulfillment-orders/pack-as-proposed")

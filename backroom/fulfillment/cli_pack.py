@@ -1,5 +1,5 @@
 """``backroom boxes …`` (the box catalog) and ``backroom pack …`` (propose cartons, open,
-scan, seal, show, and ship a packed fulfillment order)."""
+scan, unpack, seal, reopen, show, and ship a packed fulfillment order)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ boxes_app = typer.Typer(
 pack_app = typer.Typer(
     help="Pack a picked fulfillment order into cartons, then ship it.", no_args_is_help=True,
     epilog=examples("backroom pack propose 7", "backroom pack scan 7 1 00614141000012 --qty 2",
-                    "backroom pack seal 7 1", "backroom pack accept --all-picked --wave 3",
+                    "backroom pack seal 7 1", "backroom pack unpack 7 1 PLAIN --qty 2",
+                    "backroom pack reopen 7 1", "backroom pack accept --all-picked --wave 3",
                     "backroom pack ship 7",
                     "backroom pack ship 7 --carton 1 --carrier PWY --service GROUND",
                     "backroom pack ship --all-packed --warehouse EWR"))
@@ -183,6 +184,38 @@ def seal(fo_id: int = typer.Argument(..., metavar="FO"),
     console.print(
         f"carton {carton} sealed, {result['carton']['weight_g']} g; fulfillment order "
         f"{fo_id} is {result['state']}", highlight=False)
+
+
+@pack_app.command("unpack")
+def unpack(fo_id: int = typer.Argument(..., metavar="FO"),
+           carton: int = typer.Argument(..., metavar="CARTON"),
+           item: str = typer.Argument(..., metavar="ITEM", help="GTIN or SKU."),
+           qty: int = typer.Option(1, "--qty", help="Number of scans to take out."),
+           lot: str | None = typer.Option(None, "--lot", help="Lot or serial number."),
+           as_json: bool = JsonOption) -> None:
+    """Take units back out of an open carton (they are picked, not packed, again)."""
+    with handle_errors(as_json):
+        result = packing_service.unpack(get_uow(), fo_id, carton, item, qty, lot)
+    if as_json:
+        emit(result, True)
+        return
+    console.print(
+        f"{result['units']} × {result['sku']} taken out of carton {carton}; "
+        f"{result['to_pack']} unit(s) left to pack", highlight=False)
+
+
+@pack_app.command("reopen")
+def reopen(fo_id: int = typer.Argument(..., metavar="FO"),
+           carton: int = typer.Argument(..., metavar="CARTON"),
+           as_json: bool = JsonOption) -> None:
+    """Reopen a sealed carton that has not shipped (a packed order is picked again)."""
+    with handle_errors(as_json):
+        result = packing_service.reopen_carton(get_uow(), fo_id, carton)
+    if as_json:
+        emit(result, True)
+        return
+    console.print(f"carton {carton} reopened; fulfillment order {fo_id} is {result['state']}",
+                  highlight=False)
 
 
 @pack_app.command("accept")

@@ -1,4 +1,5 @@
-"""Packing a picked fulfillment order: propose cartons, open cartons, scan units in, seal.
+"""Packing a picked fulfillment order: propose cartons, open cartons, scan units in, seal
+(and undo: take units out of an open carton, reopen a sealed one — ``unpack.py``).
 
 While it is being packed a fulfillment order stays ``picked`` (there is no separate
 "packing" state); it becomes ``packed`` when its last carton is sealed and every picked unit is
@@ -25,8 +26,10 @@ from backroom.fulfillment import fo_queries as q
 from backroom.fulfillment.pack_plan import Planner, Proposal, Route, items_of
 from backroom.fulfillment.scanning import pack_scan
 from backroom.fulfillment.tables import CARTON_ITEMS, CARTONS, FULFILLMENT_ORDERS
+from backroom.fulfillment.unpack import reopen_carton, unpack
 
-__all__ = ["open_carton", "pack_scan", "packing_status", "propose_cartons", "seal_carton"]
+__all__ = ["open_carton", "pack_scan", "packing_status", "propose_cartons", "reopen_carton",
+           "seal_carton", "unpack"]
 PACKING = ("picked",)  # the state in which cartons are opened, filled and sealed
 
 

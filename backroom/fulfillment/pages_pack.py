@@ -1,5 +1,6 @@
 """The tablet pack screen of a picked fulfillment order: propose cartons, scan items into a
-carton, seal it, and ship (buys the label; shows the tracking number and a link to the label).
+carton (or take them out again), seal it (or reopen it), and ship (buys the label; shows
+the tracking number and a link to the label).
 
 Each step calls one packing or shipping service and comes back to the screen; a refused step
 shows the service's message on the screen and changes nothing. The proposal's contents per
@@ -103,15 +104,20 @@ def _label_url(shipment: dict[str, Any] | None) -> str:
     return f"/api/v1/shipments/{shipment['id']}/label.pdf"
 
 
-def _notice(view: dict[str, Any], carton: str, sku: str, sealed: str) -> str:
+def _notice(view: dict[str, Any], carton: str, sku: str, sealed: str, *, out: bool = False,
+            reopened: str = "") -> str:
     """What the last step did, read back from the cartons (never text from the address)."""
     by_no = {str(c["carton_no"]): c for c in view["cartons"]}
     if sealed in by_no and by_no[sealed]["state"] != "open":
         return f"Carton {sealed} sealed: {by_no[sealed]['weight_g']:,} g."
+    if reopened in by_no and by_no[reopened]["state"] == "open":
+        return f"Carton {reopened} reopened."
     held = by_no.get(carton, {}).get("items", [])
     units = sum(i["qty"] for i in held if i["sku"] == sku)
     if sku and units:
         return f"Carton {carton} now holds {units} × {sku}."
+    if sku and out and carton in by_no and any(ln["sku"] == sku for ln in view["lines"]):
+        return f"Carton {carton} holds no {sku} now."
     return ""
 
 
@@ -127,7 +133,8 @@ def pack_response(request: Request, viewer: Viewer, fo_id: int, *, plan: str = "
                             f"There is no fulfillment order {fo_id}.", viewer) from None
     notice = notice or {}
     message = _notice(ctx["view"], notice.get("carton", ""), notice.get("sku", ""),
-                      notice.get("sealed", ""))
+                      notice.get("sealed", ""), out=bool(notice.get("out")),
+                      reopened=notice.get("reopened", ""))
     open_nos = [str(c["carton_no"]) for c in ctx["open_cartons"]]
     chosen = notice.get("carton", "") if notice.get("carton") in open_nos else ""
     form = form or PackForm(carton=chosen or (open_nos[0] if open_nos else ""))
@@ -139,9 +146,10 @@ def pack_response(request: Request, viewer: Viewer, fo_id: int, *, plan: str = "
 
 @router.get("/fulfillment/pack/{fo_id}", response_class=HTMLResponse)
 def pack_page(request: Request, fo_id: str, plan: str = "", carton: str = "", sku: str = "",
-              sealed: str = "", viewer: Viewer = Depends(page_user("fulfillment:read"))
-              ) -> Response:
-    notice = {"carton": clean(carton, 8), "sku": clean(sku, 64), "sealed": clean(sealed, 8)}
+              sealed: str = "", out: str = "", reopened: str = "",
+              viewer: Viewer = Depends(page_user("fulfillment:read"))) -> Response:
+    notice = {"carton": clean(carton, 8), "sku": clean(sku, 64), "sealed": clean(sealed, 8),
+              "out": clean(out, 1), "reopened": clean(reopened, 8)}
     return pack_response(request, viewer, _fo_id(fo_id, viewer), plan=clean(plan, PLAN_MAX),
                          notice=notice)
 
@@ -206,6 +214,31 @@ def seal(request: Request, fo_id: str, carton_no: str = Form(""), plan: str = Fo
         number = _number(carton_no.strip(), "carton_no")
         packing_service.seal_carton(uow, found, number)
         return {"sealed": str(number)}
+
+    return _step(request, viewer, fo_id, plan, run)
+
+
+@router.post("/fulfillment/pack/{fo_id}/unpack", response_class=HTMLResponse)
+def unpack(request: Request, fo_id: str, carton_no: str = Form(""), barcode: str = Form(""),
+           qty: str = Form("1"), lot: str = Form(""), plan: str = Form(""),
+           viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    """Take units of one item back out of an open carton (the "Take out" form)."""
+    def run(uow: UnitOfWork, found: int) -> dict[str, str]:
+        done = packing_service.unpack(uow, found, _number(clean(carton_no, 8), "carton_no"),
+                                      clean(barcode, 64), _number(clean(qty, 8) or "1", "qty"),
+                                      clean(lot, 64) or None)
+        return {"carton": str(done["carton_no"]), "sku": str(done["sku"]), "out": "1"}
+
+    return _step(request, viewer, fo_id, plan, run)
+
+
+@router.post("/fulfillment/pack/{fo_id}/reopen", response_class=HTMLResponse)
+def reopen(request: Request, fo_id: str, carton_no: str = Form(""), plan: str = Form(""),
+           viewer: Viewer = Depends(csrf_protected("fulfillment:write"))) -> Response:
+    def run(uow: UnitOfWork, found: int) -> dict[str, str]:
+        number = _number(carton_no.strip(), "carton_no")
+        packing_service.reopen_carton(uow, found, number)
+        return {"reopened": str(number)}
 
     return _step(request, viewer, fo_id, plan, run)
 

@@ -30,7 +30,7 @@ def _refuse(field: str, value: Any, message: str, fo_id: int, barcode: str) -> V
                             data={"fulfillment_order_id": fo_id, "barcode": barcode})
 
 
-def _check_qty(qty: Any) -> None:
+def check_qty(qty: Any) -> None:
     if isinstance(qty, bool) or not isinstance(qty, int) or not 1 <= qty <= 10_000:
         raise ValidationFailed.single("qty", qty, "must be a whole number from 1 to 10000")
 
@@ -38,7 +38,7 @@ def _check_qty(qty: Any) -> None:
 def pack_scan(uow: UnitOfWork, fo_id: int, carton_no: int, barcode: str, qty: int = 1,
               lot: str | None = None) -> dict[str, Any]:
     """Put ``qty`` scans of ``barcode`` (lot/serial ``lot``) into open carton ``carton_no``."""
-    _check_qty(qty)
+    check_qty(qty)
     if not isinstance(barcode, str) or not barcode.strip():
         raise ValidationFailed.single("barcode", barcode, "scan a barcode or type a SKU")
     with uow.transaction() as conn:
