@@ -132,15 +132,19 @@ def _audit_ok(uow: UnitOfWork) -> bool:
     return run_all(uow).ok
 
 
+def _all_went(stage: str, failed: list[Any]) -> None:
+    """The bench's orders are all good: any order a batch left out is a bench failure."""
+    if failed:
+        raise RuntimeError(f"{stage} failed: {failed[0]}")
+
+
 def _import(uow: UnitOfWork, drafts: list[Any]) -> int:
     from backroom.core.errors import BackroomError
     from backroom.orders.intake_batch import import_many
     from backroom.orders.model import ChannelKind
 
     results = import_many(uow, "API", drafts, actor="bench", kind=ChannelKind.API)
-    failed = [r for r in results if isinstance(r, BackroomError)]
-    if failed:
-        raise failed[0]
+    _all_went("import", [r for r in results if isinstance(r, BackroomError)])
     return len(results)
 
 
@@ -172,8 +176,7 @@ def _pick(uow: UnitOfWork, drafts: list[Any]) -> int:
     batches = _ids(uow, PICK_BATCHES, "open")
     for start in range(0, len(batches), PICK_CHUNK):
         result = pick_service.confirm_batches(uow, batches[start:start + PICK_CHUNK])
-        if result.failed:
-            raise RuntimeError(f"pick failed: {result.failed[0]}")
+        _all_went("pick", result.failed)
     return len(batches)
 
 
@@ -183,8 +186,7 @@ def _pack(uow: UnitOfWork, drafts: list[Any]) -> int:
 
     fos = _ids(uow, FULFILLMENT_ORDERS, "picked")
     result = pack_many_as_proposed(uow, fos)
-    if result.failed:
-        raise RuntimeError(f"pack failed: {result.failed[0]}")
+    _all_went("pack", result.failed)
     return len(fos)
 
 
@@ -194,8 +196,7 @@ def _ship(uow: UnitOfWork, drafts: list[Any]) -> int:
 
     fos = _ids(uow, FULFILLMENT_ORDERS, "packed")
     result = ship_many(uow, fos)
-    if result.failed:
-        raise RuntimeError(f"ship failed: {result.failed[0]}")
+    _all_went("ship", result.failed)
     return len(fos)
 
 

@@ -101,11 +101,14 @@ def refresh(conn: Connection, order_id: int, actor: str, *, created: bool = Fals
 
 
 def refresh_many(conn: Connection, order_ids: Iterable[int], actor: str, *,
-                 created: bool = False) -> dict[int, str]:
+                 created: bool = False,
+                 locked: dict[int, Row[Any]] | None = None) -> dict[int, str]:
     """``refresh`` for many orders with a handful of statements (orders locked in id order);
-    returns each order's state."""
+    returns each order's state. ``locked``: the order rows the caller already locked in this
+    transaction (their derived columns unchanged since), so they are not read again."""
     ids = sorted(set(order_ids))
-    orders = lock_orders(conn, ids)
+    orders = locked if locked is not None and all(i in locked for i in ids) \
+        else lock_orders(conn, ids)
     counts: dict[int, list[LineCounts]] = {i: [] for i in ids}
     for line in _in_chunks(conn, _LINES_OF, ids):
         counts[line.order_id].append(counts_of(line))

@@ -103,7 +103,7 @@ def record_many(uow: UnitOfWork, changes: Sequence[LineChange], *,
     if bad:
         raise ValidationFailed.of(bad)
     with uow.transaction() as conn:
-        rows = _lines(conn, {c.line_id for c in changes})
+        rows, orders = _lines(conn, {c.line_id for c in changes})
         counts = {i: lifecycle.counts_of(r) for i, r in rows.items()}
         before = dict(counts)
         problems: list[Problem] = []
@@ -128,7 +128,8 @@ def record_many(uow: UnitOfWork, changes: Sequence[LineChange], *,
         _UPDATE_COUNTS.executemany(conn, [_deltas(i, before[i], counts[i]) for i in sorted(
             i for i in counts if counts[i] != before[i])])
         insert_rows(conn, ORDER_HISTORY, history)
-        states = lifecycle.refresh_many(conn, {r["order_id"] for r in results}, actor)
+        states = lifecycle.refresh_many(conn, {r["order_id"] for r in results}, actor,
+                                        locked=orders)
         record(conn, [DomainEvent("order.backordered", {
             "order_id": rows[c.line_id].order_id, "line_id": c.line_id, "qty": c.qty},
             aggregate=f"order:{rows[c.line_id].order_id}")
@@ -136,18 +137,19 @@ def record_many(uow: UnitOfWork, changes: Sequence[LineChange], *,
     return [{**r, "state": states[r["order_id"]]} for r in results]
 
 
-def _lines(conn: Connection, line_ids: set[int]) -> dict[int, Row[Any]]:
-    """The lines, read after locking their orders (in id order); ``NotFound`` for a missing
-    line."""
+def _lines(conn: Connection, line_ids: set[int]) -> tuple[dict[int, Row[Any]],
+                                                          dict[int, Row[Any]]]:
+    """The lines, read after locking their orders (in id order), and the locked order rows;
+    ``NotFound`` for a missing line."""
     ids = sorted(line_ids)
     owners = {r.id: r.order_id for start in range(0, len(ids), 500)
               for r in conn.execute(_OWNERS, {"ids": ids[start:start + 500]})}
     for line_id in ids:
         if line_id not in owners:
             raise NotFound(f"no order line {line_id}", data={"line_id": line_id})
-    lifecycle.lock_orders(conn, list(owners.values()))
+    orders = lifecycle.lock_orders(conn, list(owners.values()))
     return {r.id: r for start in range(0, len(ids), 500)
-            for r in conn.execute(_ROWS, {"ids": ids[start:start + 500]})}
+            for r in conn.execute(_ROWS, {"ids": ids[start:start + 500]})}, orders
 
 
 def _apply(counts: LineCounts, change: LineChange, problems: list[Problem],

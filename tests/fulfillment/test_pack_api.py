@@ -23,8 +23,6 @@ from tests.fulfillment.fo_setup import (
     PACK,
     PLAIN_GTIN,
     events,
-    fixed_clock,
-    make_store,
     picked_fo,
 )
 from tests.shipping.test_shipments_support import FlakyAdapter, installed
@@ -32,11 +30,7 @@ from tests.shipping.test_shipments_support import FlakyAdapter, installed
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ order is reported and changes nothing while the rest are packed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,18 +23,14 @@ from backroom.fulfillment.tables import (
     FULFILLMENT_ORDERS,
 )
 from backroom.inventory.tables import LOTS
-from tests.fulfillment.fo_setup import events, fixed_clock, make_store, picked_fo
+from tests.fulfillment.fo_setup import events, picked_fo
 
 ORDERS: list[tuple[dict[str, int], dict[str, list[tuple[str | None, int]]]]] = [
     ({"PLAIN": 2, "OTHER": 1}, {}), ({"OTHER": 3}, {}), ({"PLAIN": 1}, {}),
     ({"LOTTED": 2}, {"LOTTED": [("L1", 2)]})]
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def pack_by_scanning(uow: UnitOfWork, fo_id: int) -> dict[str, Any]:

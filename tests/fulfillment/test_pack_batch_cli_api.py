@@ -4,7 +4,6 @@ SQLite and PostgreSQL: per-order outcomes, the rest packed when some cannot be."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select, update
@@ -14,16 +13,12 @@ from backroom.cli.app import app
 from backroom.db.uow import UnitOfWork
 from backroom.fulfillment.tables import FULFILLMENT_ORDERS
 from tests.api.helpers import assert_problem, cli_database, client_for, headers
-from tests.fulfillment.fo_setup import events, fixed_clock, make_store, picked_fo
+from tests.fulfillment.fo_setup import events, picked_fo
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def state(uow: UnitOfWork, fo_id: int) -> str:

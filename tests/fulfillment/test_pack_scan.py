@@ -3,8 +3,6 @@ nothing; sealing the last carton makes the fulfillment order packed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select, update
 
@@ -16,18 +14,11 @@ from tests.fulfillment.fo_setup import (
     PLAIN_CASE,
     PLAIN_GTIN,
     events,
-    fixed_clock,
-    make_store,
     picked_fo,
     snapshot,
 )
 
-
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def set_state(uow: UnitOfWork, fo_id: int, state: str, hold: str | None = None) -> None:

@@ -4,7 +4,6 @@ bought for every carton, and ``order.shipped`` carries the FIFO cost of what lef
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -29,9 +28,7 @@ from tests.fulfillment.fo_setup import (
     PLAIN_GTIN,
     Picked,
     events,
-    fixed_clock,
     level,
-    make_store,
     open_reservations,
     picked_fo,
     position_reserved,
@@ -39,12 +36,7 @@ from tests.fulfillment.fo_setup import (
 )
 from tests.shipping.test_shipments_support import FlakyAdapter, installed
 
-
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def pack(uow: UnitOfWork, fo: Picked, cartons: list[dict[str, int]], box: str = "BOX-L",

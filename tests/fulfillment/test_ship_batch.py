@@ -44,7 +44,7 @@ from backroom.shipping import adapters
 from backroom.shipping.queries import get_shipment
 from backroom.shipping.services import buy_label, create_shipment
 from backroom.shipping.tables import PACKAGES, SHIPMENTS
-from tests.fulfillment.fo_setup import BIN, PACK, fixed_clock, make_store, picked_fo
+from tests.fulfillment.fo_setup import BIN, PACK, picked_fo
 from tests.fulfillment.test_ship import audit_ok, pack
 from tests.shipping.test_shipments_support import FlakyAdapter, installed, spec
 
@@ -53,11 +53,7 @@ TABLES = (FULFILLMENT_ORDERS, FULFILLMENT_LINES, CARTONS, CARTON_ITEMS, MOVES, L
           PACKAGES)
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def packed(uow: UnitOfWork, external_id: str, cartons: list[dict[str, int]], **kw: Any) -> int:

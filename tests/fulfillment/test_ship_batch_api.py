@@ -4,7 +4,6 @@ and the rate cards quoting each distinct shipment once per batch."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,17 +20,13 @@ from backroom.shipping.adapters.base import RateRequest
 from backroom.shipping.model import Address, Package
 from backroom.shipping.tables import SHIPMENTS
 from tests.api.helpers import assert_problem, cli_database, client_for, headers
-from tests.fulfillment.fo_setup import BIN, PACK, fixed_clock, make_store, picked_fo
+from tests.fulfillment.fo_setup import BIN, PACK, picked_fo
 from tests.fulfillment.test_ship import pack
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def packed(uow: UnitOfWork, external_id: str, qty: int = 2) -> int:

@@ -3,7 +3,6 @@ once, and the loser's label is voided again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 from typing import Any
@@ -17,20 +16,13 @@ from backroom.fulfillment.shipping_service import ship_fulfillment_order
 from backroom.shipping.tables import SHIPMENTS
 from tests.fulfillment.fo_setup import (
     events,
-    fixed_clock,
     level,
-    make_store,
     open_reservations,
     picked_fo,
 )
 from tests.fulfillment.test_ship import audit_ok, pack
 
-
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def test_order_ships_once_and_the_other_label_is_voided_when_two_ship_at_once(

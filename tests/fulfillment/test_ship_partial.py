@@ -3,8 +3,6 @@ shipped moves to a new fulfillment order; revenue and cost split exactly across 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select
 
@@ -19,21 +17,14 @@ from tests.fulfillment.fo_setup import (
     PACK,
     Picked,
     events,
-    fixed_clock,
     level,
-    make_store,
     open_reservations,
     picked_fo,
     position_reserved,
 )
 from tests.fulfillment.test_ship import pack
 
-
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def audit_ok(uow: UnitOfWork) -> None:

@@ -25,8 +25,6 @@ from tests.fulfillment.fo_setup import (
     PLAIN_CASE,
     PLAIN_GTIN,
     events,
-    fixed_clock,
-    make_store,
     picked_fo,
     snapshot,
 )
@@ -35,11 +33,7 @@ from tests.fulfillment.test_pack_scan import set_state
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def store(uow: UnitOfWork) -> Iterator[UnitOfWork]:
-    with fixed_clock():
-        make_store(uow)
-        yield uow
+pytestmark = pytest.mark.usefixtures("store")
 
 
 def audit_ok(uow: UnitOfWork) -> None:
